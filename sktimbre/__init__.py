@@ -1,0 +1,28 @@
+"""sktimbre: timbre vectors for instrument recordings, as scikit-learn transformers.
+
+Each descriptor family is a transformer from audio to one row per clip; an
+:class:`AudioFrontEnd` decodes clips and shares their spectral analyses among
+families; :func:`make_timbre_embedder` composes them with scaling and a projection
+into a plain :class:`sklearn.pipeline.Pipeline`.
+"""
+
+from .embedder import make_timbre_embedder, seed_feature_union
+from .families import MFCC, Chroma, MelBands, SpectralContrast
+from .frontend import AudioFrontEnd, ClipBatch
+from .io import ClipWarning, InvalidClipError
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AudioFrontEnd",
+    "ClipBatch",
+    "MFCC",
+    "MelBands",
+    "SpectralContrast",
+    "Chroma",
+    "make_timbre_embedder",
+    "seed_feature_union",
+    "InvalidClipError",
+    "ClipWarning",
+    "__version__",
+]

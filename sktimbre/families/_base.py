@@ -1,0 +1,139 @@
+"""What every descriptor family shares: input handling, NaN rows, names, tags."""
+
+from __future__ import annotations
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import _check_feature_names_in
+
+from ..frontend import ClipBatch, as_clip_batch, stft_analysis
+from ..pooling import POOLING_STATISTICS, check_pooling, pool_frames, pooled_feature_names
+
+_POOLING_CONSTRAINT = [StrOptions(set(POOLING_STATISTICS)), list, tuple]
+
+
+class DescriptorFamily(TransformerMixin, BaseEstimator):
+    """Base class of descriptor families: raw audio or a ClipBatch in, one row per clip out.
+
+    Subclasses define ``_prefix``, ``_analyses()``, ``_descriptor_names()`` and
+    ``_features(batch)``, which yields ``(indices, rows)`` for groups of valid clips.
+    Families learn nothing in ``fit`` (they are stateless, like
+    :class:`~sklearn.preprocessing.Normalizer`); clips that failed to load give NaN rows.
+    """
+
+    _parameter_constraints: dict = {
+        "sr": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    _prefix = ""
+
+    def fit(self, X, y=None):
+        """Validate the parameters; nothing is learned from the clips.
+
+        Parameters
+        ----------
+        X : clips or ClipBatch
+            Paths, 1-D arrays, a 2-D array ``(n_clips, n_samples)``, or the output
+            of :class:`~sktimbre.AudioFrontEnd`.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+        """
+        self._validate_params()
+        self._check_settings()
+        if isinstance(X, np.ndarray) and X.ndim == 2:
+            self.n_features_in_ = X.shape[1]
+        elif hasattr(self, "n_features_in_"):
+            del self.n_features_in_
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        """Compute the descriptors of every clip.
+
+        Parameters
+        ----------
+        X : clips or ClipBatch
+            Paths, 1-D arrays, a 2-D array ``(n_clips, n_samples)``, or the output
+            of :class:`~sktimbre.AudioFrontEnd`. Raw audio is taken to be at ``sr``.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_clips, n_features_out)
+            One row per clip; NaN rows for clips that failed to load in a batch made
+            with ``on_error="nan"``.
+        """
+        self._validate_params()
+        self._check_settings()
+        batch = as_clip_batch(X, sr=self.sr)
+        names = self._feature_names()
+        out = np.full((len(batch), len(names)), np.nan)
+        for idx, rows in self._features(batch):
+            out[idx] = rows
+        return out
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """Names of the output columns, e.g. ``mfcc_03_mean``.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Ignored (the input is audio, not a table), except that its length is
+            checked against the clip length when fitted on a 2-D array.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+        """
+        if hasattr(self, "n_features_in_") and input_features is not None:
+            _check_feature_names_in(self, input_features)
+        return np.asarray(self._feature_names(), dtype=object)
+
+    def _feature_names(self) -> list[str]:
+        return list(self._descriptor_names())
+
+    def _check_settings(self) -> None:
+        """Cross-parameter checks that ``_parameter_constraints`` cannot express."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        tags.input_tags.two_d_array = True
+        tags.transformer_tags.preserves_dtype = []
+        return tags
+
+
+class FrameDescriptorFamily(DescriptorFamily):
+    """A family of frame-wise descriptors from one STFT, pooled over time per clip.
+
+    Subclasses define ``_frames(S, sr)``: magnitude STFT stack
+    ``(n_clips, n_bins, n_frames)`` to descriptors ``(n_clips, n_descriptors, n_frames)``.
+    """
+
+    _parameter_constraints: dict = {
+        **DescriptorFamily._parameter_constraints,
+        "n_fft": [Interval(Integral, 16, None, closed="left")],
+        "hop_length": [Interval(Integral, 1, None, closed="left")],
+        "window": [str, tuple],
+        "pooling": _POOLING_CONSTRAINT,
+    }
+
+    def _analyses(self) -> list[tuple]:
+        return [stft_analysis(self.n_fft, self.hop_length, self.window)]
+
+    def _features(self, batch: ClipBatch):
+        pooling = check_pooling(self.pooling)
+        (key,) = self._analyses()
+        for idx, S in batch.analysis(key):
+            yield idx, pool_frames(self._frames(S, batch.sr), pooling)
+
+    def _feature_names(self) -> list[str]:
+        return pooled_feature_names(self._descriptor_names(), self.pooling)
+
+    def _check_settings(self) -> None:
+        check_pooling(self.pooling)

@@ -1,0 +1,77 @@
+"""Log-mel band energies."""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+from sklearn.utils._param_validation import Interval
+
+from ._base import FrameDescriptorFamily
+from ._spectral import mel_power, power_to_db
+
+__all__ = ["MelBands"]
+
+
+class MelBands(FrameDescriptorFamily):
+    """Mel band energies in dB, pooled per clip.
+
+    Per frame: power STFT -> ``n_mels`` Slaney-normalised mel bands
+    (:func:`librosa.filters.mel`) -> ``10 log10``, floored ``top_db`` below the
+    clip's peak (as :func:`librosa.power_to_db` with ``ref=1.0``).
+
+    Parameters
+    ----------
+    n_mels : int, default=64
+        Number of mel bands, ``mel_00`` (lowest) upwards.
+    fmin : float, default=0.0
+        Lowest band edge in Hz.
+    fmax : float or None, default=None
+        Highest band edge in Hz (``None``: ``sr / 2``).
+    top_db : float or None, default=80.0
+        Dynamic range in dB below the clip's peak.
+    n_fft : int, default=2048
+        STFT length in samples.
+    hop_length : int, default=512
+        STFT hop in samples.
+    window : str or tuple, default="hann"
+        STFT window.
+    pooling : str or list of str, default="mean"
+        Per-clip statistics over frames, see :func:`sktimbre.pooling.pool_frames`.
+    sr : int, default=22050
+        Sample rate in Hz of raw-audio input (a ClipBatch carries its own).
+
+    Examples
+    --------
+    >>> from sktimbre import MelBands
+    >>> from sktimbre.datasets import make_notes
+    >>> X, y = make_notes(n_instruments=2, pitches=[60], random_state=0)
+    >>> MelBands(n_mels=8, pooling=["mean", "iqr"]).fit_transform(X).shape
+    (4, 16)
+    """
+
+    _parameter_constraints: dict = {
+        **FrameDescriptorFamily._parameter_constraints,
+        "n_mels": [Interval(Integral, 1, None, closed="left")],
+        "fmin": [Interval(Real, 0, None, closed="left")],
+        "fmax": [Interval(Real, 0, None, closed="neither"), None],
+        "top_db": [Interval(Real, 0, None, closed="neither"), None],
+    }
+
+    def __init__(self, *, n_mels=64, fmin=0.0, fmax=None, top_db=80.0, n_fft=2048,
+                 hop_length=512, window="hann", pooling="mean", sr=22050):
+        self.n_mels = n_mels
+        self.fmin = fmin
+        self.fmax = fmax
+        self.top_db = top_db
+        self.n_fft = n_fft
+        self.hop_length = hop_length
+        self.window = window
+        self.pooling = pooling
+        self.sr = sr
+
+    def _descriptor_names(self) -> list[str]:
+        return [f"mel_{i:02d}" for i in range(self.n_mels)]
+
+    def _frames(self, S, sr):
+        P = mel_power(S, sr, self.n_fft, self.n_mels, self.fmin, self.fmax)
+        return power_to_db(P, top_db=self.top_db)
