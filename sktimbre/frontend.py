@@ -265,7 +265,7 @@ def _load(items, sr, on_error, start):
         from .io import InvalidClipError
 
         if isinstance(exc, InvalidClipError):
-            raise InvalidClipError(exc.index + start, exc.source, exc.reason) from None
+            raise type(exc)(exc.index + start, exc.source, exc.reason) from None
         raise
     errors = {i + start: msg.replace(f"clip {i} ", f"clip {i + start} ", 1)
               for i, msg in errors.items()}
@@ -340,7 +340,7 @@ class AudioFrontEnd(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         self.n_jobs = n_jobs
 
     def fit(self, X, y=None):
-        """Validate the parameters; nothing is learned.
+        """Validate the parameters and the clips; nothing is learned.
 
         Parameters
         ----------
@@ -353,10 +353,31 @@ class AudioFrontEnd(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         -------
         self : AudioFrontEnd
         """
+        self.fit_transform(X)
+        return self
+
+    def fit_transform(self, X, y=None, **fit_params) -> ClipBatch:
+        """Fit, then decode ``X`` once into a :class:`ClipBatch`.
+
+        Parameters
+        ----------
+        X : clips
+            As in :meth:`transform`.
+        y : None
+            Ignored.
+        **fit_params : dict
+            Ignored.
+
+        Returns
+        -------
+        batch : ClipBatch
+        """
         self._validate_params()
         if isinstance(X, np.ndarray) and X.ndim == 2:
             self.n_features_in_ = X.shape[1]
-        return self
+        elif hasattr(self, "n_features_in_"):
+            del self.n_features_in_
+        return self.transform(X)
 
     def transform(self, X) -> ClipBatch:
         """Decode ``X`` into a :class:`ClipBatch` with the listed analyses computed.

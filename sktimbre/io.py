@@ -26,6 +26,10 @@ import numpy as np
 __all__ = ["InvalidClipError", "ClipWarning", "load_audio", "load_clip"]
 
 
+class _NonNumeric(ValueError):
+    """Internal marker: the samples of a clip are not real numbers."""
+
+
 class InvalidClipError(ValueError):
     """A clip could not be used: missing, undecodable, empty, non-finite or mis-shaped.
 
@@ -59,6 +63,10 @@ class InvalidClipError(ValueError):
     def __reduce__(self):
         # Keep the exception picklable across joblib workers.
         return (type(self), (self.index, self.source, self.reason))
+
+
+class _NonNumericClipError(InvalidClipError, TypeError):
+    """Samples that are not numbers: both a ValueError and a TypeError, as NumPy's own."""
 
 
 class ClipWarning(UserWarning):
@@ -114,8 +122,15 @@ def _check_samples(y) -> np.ndarray:
         arr = np.asarray(y)
     except Exception as exc:  # ragged nested lists and the like
         raise ValueError(f"cannot be converted to an array ({exc})") from None
+    if arr.dtype.kind == "O":  # e.g. a pandas object column holding numbers
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise _NonNumeric(f"samples must be real numbers ({exc})") from None
+    if arr.dtype.kind == "c":
+        raise _NonNumeric("samples must be real numbers: Complex data not supported")
     if arr.dtype.kind not in "biuf":
-        raise ValueError(f"samples must be real numbers, got dtype {arr.dtype}")
+        raise _NonNumeric(f"samples must be real numbers, got dtype {arr.dtype}")
     if arr.ndim != 1:
         raise ValueError(
             f"a clip must be a 1-D array of samples, got shape {arr.shape}; "
@@ -164,6 +179,8 @@ def load_clip(item, *, sr: int = 22050, index: int = 0) -> np.ndarray:
             raise ValueError("is empty (0 samples)")
         if not np.isfinite(y).all():
             raise ValueError("contains NaN or infinite samples")
+    except _NonNumeric as exc:
+        raise _NonNumericClipError(index, source, str(exc)) from None
     except ValueError as exc:
         raise InvalidClipError(index, source, str(exc)) from None
     return y
@@ -173,13 +190,23 @@ def _as_clip_list(X) -> list:
     """Split ``X`` into a list of per-clip items (paths or arrays), checking its form."""
     if _is_path(X):
         raise TypeError("X must be a sequence of clips; wrap a single path in a list: [path]")
+    if hasattr(X, "tocsr") or hasattr(X, "todense"):  # scipy.sparse
+        raise TypeError(
+            "A sparse matrix was passed, but dense data is required: clips are dense arrays "
+            "of samples"
+        )
     if isinstance(X, np.ndarray):
         if X.ndim == 2:
+            if X.shape[1] == 0:
+                raise ValueError(
+                    f"X holds clips of 0 samples: 0 feature(s) (shape={X.shape}) while a "
+                    "minimum of 1 is required."
+                )
             return list(X)
         if X.ndim == 1 and X.dtype.kind in "biuf":
             raise ValueError(
-                "X is a 1-D array of samples; pass a list of clips ([y]) or a 2-D array "
-                "(n_clips, n_samples)"
+                "X is a 1-D array of samples, expected a batch of clips. Reshape your data: "
+                "pass a list of clips ([y]) or a 2-D array (n_clips, n_samples)"
             )
         if X.ndim != 1:
             raise ValueError(

@@ -31,7 +31,7 @@ class DescriptorFamily(TransformerMixin, BaseEstimator):
     _prefix = ""
 
     def fit(self, X, y=None):
-        """Validate the parameters; nothing is learned from the clips.
+        """Validate the parameters and the clips; nothing is learned from them.
 
         Parameters
         ----------
@@ -45,13 +45,35 @@ class DescriptorFamily(TransformerMixin, BaseEstimator):
         -------
         self : object
         """
+        self._fit_batch(X)
+        return self
+
+    def fit_transform(self, X, y=None, **fit_params) -> np.ndarray:
+        """Fit, then transform ``X``, decoding it only once.
+
+        Parameters
+        ----------
+        X : clips or ClipBatch
+            As in :meth:`transform`.
+        y : None
+            Ignored.
+        **fit_params : dict
+            Ignored.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_clips, n_features_out)
+        """
+        return self.transform(self._fit_batch(X))
+
+    def _fit_batch(self, X) -> ClipBatch:
         self._validate_params()
         self._check_settings()
         if isinstance(X, np.ndarray) and X.ndim == 2:
             self.n_features_in_ = X.shape[1]
         elif hasattr(self, "n_features_in_"):
             del self.n_features_in_
-        return self
+        return as_clip_batch(X, sr=self.sr)
 
     def transform(self, X) -> np.ndarray:
         """Compute the descriptors of every clip.

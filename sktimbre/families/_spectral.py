@@ -19,7 +19,9 @@ def mel_basis(sr: int, n_fft: int, n_mels: int, fmin: float, fmax: float | None)
 
 def mel_power(S: np.ndarray, sr: int, n_fft: int, n_mels: int, fmin: float, fmax) -> np.ndarray:
     """Mel power spectrogram of magnitude STFT stack ``S`` (..., n_bins, n_frames)."""
-    return np.einsum("...ft,mf->...mt", S**2, mel_basis(sr, n_fft, n_mels, fmin, fmax),
+    # float64 so that a clip's result does not depend on which stack it was computed in.
+    P = np.square(S, dtype=np.float64)
+    return np.einsum("...ft,mf->...mt", P, mel_basis(sr, n_fft, n_mels, fmin, fmax),
                      optimize=True)
 
 
