@@ -7,7 +7,15 @@ into a plain :class:`sklearn.pipeline.Pipeline`.
 """
 
 from .embedder import make_timbre_embedder, seed_feature_union
-from .families import MFCC, Chroma, MelBands, SpectralContrast
+from .families import (
+    MFCC,
+    Chroma,
+    HarmonicDescriptors,
+    MelBands,
+    SpectralContrast,
+    SpectralShape,
+    TemporalEnvelope,
+)
 from .frontend import AudioFrontEnd, ClipBatch
 from .io import ClipWarning, InvalidClipError
 
@@ -20,6 +28,9 @@ __all__ = [
     "MelBands",
     "SpectralContrast",
     "Chroma",
+    "SpectralShape",
+    "TemporalEnvelope",
+    "HarmonicDescriptors",
     "make_timbre_embedder",
     "seed_feature_union",
     "InvalidClipError",

@@ -68,6 +68,15 @@ def _central_moment_ratio(F, order):
     return np.where(flat, 0.0 if order == 3 else 3.0, out)
 
 
+_NAN_STAT_FUNCTIONS = {
+    "mean": lambda F: np.nanmean(F, axis=-1),
+    "std": lambda F: np.nanstd(F, axis=-1),
+    "median": lambda F: np.nanmedian(F, axis=-1),
+    "iqr": lambda F: np.subtract(*np.nanpercentile(F, [75, 25], axis=-1)),
+    "min": lambda F: np.nanmin(F, axis=-1),
+    "max": lambda F: np.nanmax(F, axis=-1),
+}
+
 _STAT_FUNCTIONS = {
     "mean": lambda F: F.mean(axis=-1),
     "std": lambda F: F.std(axis=-1),
@@ -80,7 +89,9 @@ _STAT_FUNCTIONS = {
 }
 
 
-def pool_frames(F: np.ndarray, pooling: str | Sequence[str] = "mean") -> np.ndarray:
+def pool_frames(
+    F: np.ndarray, pooling: str | Sequence[str] = "mean", *, mask: np.ndarray | None = None
+) -> np.ndarray:
     """Summarise frame-wise descriptors over time.
 
     Parameters
@@ -92,6 +103,9 @@ def pool_frames(F: np.ndarray, pooling: str | Sequence[str] = "mean") -> np.ndar
         ``median``, ``iqr`` (75th minus 25th percentile, linear interpolation),
         ``min``, ``max``, ``skew`` and ``kurtosis`` (non-excess moment ratios;
         0 and 3 for a constant descriptor).
+    mask : ndarray of bool, shape (n_frames,) or (n_clips, n_frames), optional
+        Frames to pool over (e.g. the frames where the note sounds). A clip with
+        no selected frame is pooled over all its frames.
 
     Returns
     -------
@@ -108,7 +122,27 @@ def pool_frames(F: np.ndarray, pooling: str | Sequence[str] = "mean") -> np.ndar
     """
     stats = check_pooling(pooling)
     F = np.asarray(F, dtype=np.float64)
-    return np.concatenate([_STAT_FUNCTIONS[s](F) for s in stats], axis=-1)
+    if mask is None or np.all(mask):
+        return np.concatenate([_STAT_FUNCTIONS[s](F) for s in stats], axis=-1)
+    mask = np.asarray(mask, dtype=bool)
+    mask = mask | ~mask.any(axis=-1, keepdims=True)  # an all-silent clip keeps every frame
+    masked = np.where(mask[..., None, :], F, np.nan)
+    pooled = []
+    for stat in stats:
+        if stat in _NAN_STAT_FUNCTIONS:
+            pooled.append(_NAN_STAT_FUNCTIONS[stat](masked))
+        else:  # moments: centre on the masked mean, weight frames by the mask
+            w = mask[..., None, :].astype(np.float64)
+            n = w.sum(axis=-1)
+            mu = (w * np.nan_to_num(masked)).sum(axis=-1) / n
+            dev = np.where(w > 0, F - mu[..., None], 0.0)
+            var = (dev**2).sum(axis=-1) / n
+            order = 3 if stat == "skew" else 4
+            moment = (dev**order).sum(axis=-1) / n
+            flat = var <= 1e-12 * (1.0 + mu**2)
+            out = moment / np.where(flat, 1.0, var ** (order / 2))
+            pooled.append(np.where(flat, 0.0 if order == 3 else 3.0, out))
+    return np.concatenate(pooled, axis=-1)
 
 
 def pooled_feature_names(descriptor_names: Sequence[str], pooling) -> list[str]:

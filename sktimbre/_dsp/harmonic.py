@@ -83,9 +83,12 @@ _FRAME_HALF_WIDTH = 0.1
 # harmonics) if it is a local maximum within this many dB of the strongest
 # component of the analysed range.
 _FOUND_DB = 40.0
-# Half-width, in bins, of the main lobe credited to a harmonic in the
-# noisiness (the Hann window's main lobe spans +-2 bins).
+# The energy of a harmonic is summed over +-2 bins around its peak (the main
+# lobe of a Hann window) widened by +-1 % of its frequency (+-17 cents), so
+# that moderate vibrato, which smears high harmonics over several bins, does
+# not read as lower levels and more noise.
 _MAIN_LOBE_BINS = 2
+_SPREAD = 0.01
 
 
 def _check_sizes(n_harmonics, n_bands):
@@ -249,12 +252,13 @@ def harmonic_descriptors(
     predicted from the harmonics already found (so stretched partials, as in
     piano strings, are followed), then picked in every frame as the largest
     bin within :math:`\pm 0.1 f_0` of that position. Its frequency is the
-    parabolic interpolation of the log power around that bin, its energy the
-    power summed over the window's main lobe (+-2 bins: unlike the height of
-    the interpolated peak, this does not depend on where the partial falls
-    between bins). The clip amplitude :math:`a_k` is the square root of the
-    weighted mean energy over frames and :math:`f_k` the energy-weighted mean
-    frequency. Harmonics
+    parabolic interpolation of the log power around that bin; its energy is
+    the power summed within +-2 bins of it (the main lobe of a Hann window:
+    unlike the height of the interpolated peak, this does not depend on where
+    the partial falls between bins) widened by +-1 % of :math:`k f_0` for
+    vibrato, and narrowed to stay clear of the neighbouring harmonics. The
+    clip amplitude :math:`a_k` is the square root of the weighted mean energy
+    over frames and :math:`f_k` the energy-weighted mean frequency. Harmonics
     above Nyquist get the floor level (-80 dB); all amplitudes are floored at
     -80 dB below the strongest, which keeps every output finite.
 
@@ -293,9 +297,9 @@ def harmonic_descriptors(
     ``noisiness`` : in [0, 1]
         :math:`1 - E_h / E`, where :math:`E` is the energy between
         :math:`0.5 f_0` and :math:`(K + 0.5) f_0` (and below Nyquist) and
-        :math:`E_h` the part of it within +-2 bins (the main lobe of a Hann
-        window) of the harmonic peaks ([2]_, restricted to the analysed
-        harmonics so that it does not depend on pitch).
+        :math:`E_h = \sum_k a_k^2` the part of it credited to the harmonics
+        as above ([2]_, restricted to the analysed harmonics so that it does
+        not depend on pitch).
     ``band_f0_rel_BB_db`` : dB, in [-80, 0]
         Energy of the mean power spectrum in 1/3-octave bands centred on
         :math:`f_0 2^{b/3}`, :math:`b = 0 .. n_{bands} - 1` (edges at
@@ -315,7 +319,7 @@ def harmonic_descriptors(
     ----------
     S : array-like of shape (n_bins, n_frames)
         Magnitude spectrogram of one clip (any window length; a Hann window
-        is assumed only for the main-lobe width in ``noisiness``).
+        is assumed only for the main-lobe width of the harmonic energies).
     freqs : array-like of shape (n_bins,)
         Centre frequency of each bin in Hz, uniformly spaced and increasing.
     f0 : float
@@ -537,13 +541,13 @@ def _track_harmonics(mean_power, freqs, df, f0, n_harmonics):
 
 
 def _pick_frames(power, freqs, df, f0, positions):
-    """Per-frame peak of each harmonic near its clip-level position.
+    """Per-frame peak of harmonics 1, 2, ... near their clip-level positions (Hz).
 
     The frequency (Hz) is the parabolic interpolation of the log power around
-    the peak bin; the energy is the power summed over the window's main lobe
-    (+-2 bins around the peak bin), which, unlike the interpolated peak
-    height, does not depend on where the partial falls between bins (within
-    0.01 dB for a Hann window). Both have shape (n_found, n_frames).
+    the peak bin; the energy is the power summed over the main lobe around
+    the peak bin (within 0.01 dB of the partial's energy for a Hann window,
+    wherever it falls between bins), widened for vibrato. Both have shape
+    (n_harmonics_below_nyquist, n_frames).
     """
     frames_first = np.ascontiguousarray(power.T)  # (T, n_bins): rows are frames
     n_frames, n = frames_first.shape
@@ -554,15 +558,18 @@ def _pick_frames(power, freqs, df, f0, positions):
     peak = window[np.arange(window.shape[0]), best]  # (T, K) bin of each peak
     frames = np.arange(n_frames)[:, None]
 
-    # Main lobes, narrowed when harmonics are so close that they would overlap.
-    lobe = int(min(_MAIN_LOBE_BINS, max((f0 / df - 1.0) // 2, 0)))
-    span = np.arange(-max(lobe, 1), max(lobe, 1) + 1)
+    # Main lobe, widened for vibrato, narrowed short of the neighbours.
+    k = np.arange(1, positions.size + 1)
+    lobe = np.minimum(_MAIN_LOBE_BINS + np.rint(_SPREAD * k * f0 / df), (f0 / df - 1.0) // 2)
+    lobe = np.maximum(lobe, 0).astype(np.intp)  # (K,)
+    width = max(int(lobe.max()), 1)
+    span = np.arange(-width, width + 1)
     near = frames_first[frames[:, :, None], np.clip(peak[:, :, None] + span, 0, n - 1)]
-    near = near.astype(np.float64)  # (T, K, 2 * max(lobe, 1) + 1)
-    c = near.shape[2] // 2
-    energy = near[:, :, c - lobe : c + lobe + 1].sum(axis=2).T
+    near = near.astype(np.float64)  # (T, K, 2 * width + 1)
+    energy = np.where(np.abs(span) <= lobe[:, None], near, 0.0).sum(axis=2).T
 
-    left, mid, right = np.log(np.maximum(near[:, :, c - 1 : c + 2], np.finfo(float).tiny)).T
+    centre = near[:, :, width - 1 : width + 2]
+    left, mid, right = np.log(np.maximum(centre, np.finfo(float).tiny)).T
     curvature = left - 2.0 * mid + right
     offset = np.clip(0.5 * (left - right) / np.minimum(curvature, -1e-300), -0.5, 0.5)
     freq = freqs[peak.T] + np.where(curvature < 0, offset, 0.0) * df

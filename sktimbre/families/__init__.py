@@ -2,7 +2,13 @@
 
 from .chroma import Chroma
 from .contrast import SpectralContrast
+from .envelope import TemporalEnvelope
+from .harmonic import HarmonicDescriptors
 from .mel import MelBands
 from .mfcc import MFCC
+from .shape import SpectralShape
 
-__all__ = ["MFCC", "MelBands", "SpectralContrast", "Chroma"]
+__all__ = [
+    "MFCC", "MelBands", "SpectralContrast", "Chroma", "SpectralShape", "TemporalEnvelope",
+    "HarmonicDescriptors",
+]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -13,6 +13,25 @@ from ..frontend import ClipBatch, as_clip_batch, stft_analysis
 from ..pooling import POOLING_STATISTICS, check_pooling, pool_frames, pooled_feature_names
 
 _POOLING_CONSTRAINT = [StrOptions(set(POOLING_STATISTICS)), list, tuple]
+
+
+def active_frames(S: np.ndarray, active_db: float) -> np.ndarray:
+    """Frames whose energy is within ``active_db`` dB of the clip's loudest frame.
+
+    Parameters
+    ----------
+    S : ndarray of shape (..., n_bins, n_frames)
+        Magnitude spectrogram(s).
+    active_db : float
+        Range in dB below the loudest frame.
+
+    Returns
+    -------
+    mask : ndarray of bool, shape (..., n_frames)
+    """
+    energy = np.square(S, dtype=np.float64).sum(axis=-2)
+    peak = energy.max(axis=-1, keepdims=True)
+    return energy > peak * 10.0 ** (-active_db / 10.0)
 
 
 class DescriptorFamily(TransformerMixin, BaseEstimator):
@@ -143,6 +162,7 @@ class FrameDescriptorFamily(DescriptorFamily):
         "hop_length": [Interval(Integral, 1, None, closed="left")],
         "window": [str, tuple],
         "pooling": _POOLING_CONSTRAINT,
+        "active_db": [Interval(Real, 0, None, closed="neither"), None],
     }
 
     def _analyses(self) -> list[tuple]:
@@ -152,7 +172,8 @@ class FrameDescriptorFamily(DescriptorFamily):
         pooling = check_pooling(self.pooling)
         (key,) = self._analyses()
         for idx, S in batch.analysis(key):
-            yield idx, pool_frames(self._frames(S, batch.sr), pooling)
+            mask = None if self.active_db is None else active_frames(S, self.active_db)
+            yield idx, pool_frames(self._frames(S, batch.sr), pooling, mask=mask)
 
     def _feature_names(self) -> list[str]:
         return pooled_feature_names(self._descriptor_names(), self.pooling)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from numbers import Integral
 
 import numpy as np
@@ -9,7 +10,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..frontend import cqt_analysis, stft_analysis
 from ..pooling import check_pooling, pool_frames
-from ._base import FrameDescriptorFamily
+from ._base import FrameDescriptorFamily, active_frames
 
 __all__ = ["Chroma"]
 
@@ -43,6 +44,9 @@ class Chroma(FrameDescriptorFamily):
         STFT window (``variant="stft"``).
     pooling : str or list of str, default="mean"
         Per-clip statistics over frames, see :func:`sktimbre.pooling.pool_frames`.
+    active_db : float or None, default=None
+        Pool only over frames whose energy is within this many dB of the clip's
+        loudest frame (the sounding part of the note); ``None`` pools all frames.
     sr : int, default=22050
         Sample rate in Hz of raw-audio input (a ClipBatch carries its own).
 
@@ -69,7 +73,8 @@ class Chroma(FrameDescriptorFamily):
     }
 
     def __init__(self, *, variant="cens", n_chroma=12, win_len_smooth=41, n_fft=2048,
-                 hop_length=512, window="hann", pooling="mean", sr=22050):
+                 hop_length=512, window="hann", pooling="mean", active_db=None,
+                 sr=22050):
         self.variant = variant
         self.n_chroma = n_chroma
         self.win_len_smooth = win_len_smooth
@@ -77,6 +82,7 @@ class Chroma(FrameDescriptorFamily):
         self.hop_length = hop_length
         self.window = window
         self.pooling = pooling
+        self.active_db = active_db
         self.sr = sr
 
     def _descriptor_names(self) -> list[str]:
@@ -101,9 +107,12 @@ class Chroma(FrameDescriptorFamily):
                 )
             else:
                 # One call per clip: librosa would estimate one tuning for the whole stack.
-                F = np.stack([
-                    librosa.feature.chroma_stft(S=S**2, sr=batch.sr, n_fft=self.n_fft,
-                                                n_chroma=self.n_chroma)
-                    for S in A
-                ])
-            yield idx, pool_frames(F, pooling)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # tuning of near-silent clips
+                    F = np.stack([
+                        librosa.feature.chroma_stft(S=S**2, sr=batch.sr, n_fft=self.n_fft,
+                                                    n_chroma=self.n_chroma)
+                        for S in A
+                    ])
+            mask = None if self.active_db is None else active_frames(A, self.active_db)
+            yield idx, pool_frames(F, pooling, mask=mask)

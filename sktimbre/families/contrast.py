@@ -39,6 +39,9 @@ class SpectralContrast(FrameDescriptorFamily):
         STFT window.
     pooling : str or list of str, default="mean"
         Per-clip statistics over frames, see :func:`sktimbre.pooling.pool_frames`.
+    active_db : float or None, default=None
+        Pool only over frames whose energy is within this many dB of the clip's
+        loudest frame (the sounding part of the note); ``None`` pools all frames.
     sr : int, default=22050
         Sample rate in Hz of raw-audio input (a ClipBatch carries its own).
 
@@ -65,7 +68,8 @@ class SpectralContrast(FrameDescriptorFamily):
     }
 
     def __init__(self, *, n_bands=6, fmin=200.0, quantile=0.02, linear=False, n_fft=2048,
-                 hop_length=512, window="hann", pooling="mean", sr=22050):
+                 hop_length=512, window="hann", pooling="mean", active_db=None,
+                 sr=22050):
         self.n_bands = n_bands
         self.fmin = fmin
         self.quantile = quantile
@@ -74,6 +78,7 @@ class SpectralContrast(FrameDescriptorFamily):
         self.hop_length = hop_length
         self.window = window
         self.pooling = pooling
+        self.active_db = active_db
         self.sr = sr
 
     def _descriptor_names(self) -> list[str]:

@@ -37,6 +37,9 @@ class MelBands(FrameDescriptorFamily):
         STFT window.
     pooling : str or list of str, default="mean"
         Per-clip statistics over frames, see :func:`sktimbre.pooling.pool_frames`.
+    active_db : float or None, default=None
+        Pool only over frames whose energy is within this many dB of the clip's
+        loudest frame (the sounding part of the note); ``None`` pools all frames.
     sr : int, default=22050
         Sample rate in Hz of raw-audio input (a ClipBatch carries its own).
 
@@ -58,7 +61,8 @@ class MelBands(FrameDescriptorFamily):
     }
 
     def __init__(self, *, n_mels=64, fmin=0.0, fmax=None, top_db=80.0, n_fft=2048,
-                 hop_length=512, window="hann", pooling="mean", sr=22050):
+                 hop_length=512, window="hann", pooling="mean", active_db=None,
+                 sr=22050):
         self.n_mels = n_mels
         self.fmin = fmin
         self.fmax = fmax
@@ -67,6 +71,7 @@ class MelBands(FrameDescriptorFamily):
         self.hop_length = hop_length
         self.window = window
         self.pooling = pooling
+        self.active_db = active_db
         self.sr = sr
 
     def _descriptor_names(self) -> list[str]:

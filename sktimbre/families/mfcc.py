@@ -83,6 +83,9 @@ class MFCC(FrameDescriptorFamily):
         STFT window.
     pooling : str or list of str, default="mean"
         Per-clip statistics over frames, see :func:`sktimbre.pooling.pool_frames`.
+    active_db : float or None, default=None
+        Pool only over frames whose energy is within this many dB of the clip's
+        loudest frame (the sounding part of the note); ``None`` pools all frames.
     sr : int, default=22050
         Sample rate in Hz of raw-audio input (a ClipBatch carries its own).
 
@@ -121,7 +124,7 @@ class MFCC(FrameDescriptorFamily):
 
     def __init__(self, *, n_mfcc=13, deltas=0, delta_width=9, n_mels=128, fmin=0.0, fmax=None,
                  top_db=80.0, n_fft=2048, hop_length=512, window="hann", pooling="mean",
-                 sr=22050):
+                 active_db=None, sr=22050):
         self.n_mfcc = n_mfcc
         self.deltas = deltas
         self.delta_width = delta_width
@@ -133,6 +136,7 @@ class MFCC(FrameDescriptorFamily):
         self.hop_length = hop_length
         self.window = window
         self.pooling = pooling
+        self.active_db = active_db
         self.sr = sr
 
     def _check_settings(self) -> None:

@@ -1,0 +1,195 @@
+"""Timbre-embedding quality: unseen pitches, unseen sample library, pitch leakage.
+
+Usage::
+
+    python benchmarks/quality.py ../shared/data/fluidr3 ../shared/data/freepats \
+        [--configs seed-raw,default] [--n-jobs 2] [--markdown results.md]
+
+Each data folder holds ``manifest.csv`` (path, program, family, midi_pitch, ...) and
+the audio it lists. The first folder is "library A", the second "library B".
+
+Protocol (cosine distance on the embedding throughout; deterministic):
+
+* **Unseen pitch** (within A): ``block = midi_pitch // 6``; even blocks fit the
+  embedder, odd blocks are queries. mAP of retrieving same-program notes among the
+  queries (each against all other queries), and 1-NN program accuracy of the
+  queries against the fitting notes.
+* **Unseen library**: fit on all of A; for every note of B whose program A has,
+  rank A's program centroids (mean of L2-normalised embeddings): top-1 and top-5
+  program accuracy and top-1 GM-family accuracy. Also the reverse (fit B, query A).
+* **Pitch leakage**: 5-fold CV R^2 of a ridge regression predicting ``midi_pitch``
+  from the unseen-pitch query embeddings (lower is better).
+
+Nothing is ever fitted on the notes being scored. Each configuration is a real
+:func:`sktimbre.make_timbre_embedder` pipeline; to keep the run short, each
+library is decoded and analysed once (one :class:`~sktimbre.ClipBatch` per library)
+and each distinct descriptor family is computed once per library, then the
+pipeline's remaining steps are fitted per configuration and split.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import sys
+import time
+
+import numpy as np
+from sklearn.base import clone
+
+from sktimbre import AudioFrontEnd, make_timbre_embedder
+from sktimbre.embedder import _union_analyses
+from sktimbre.metrics import (
+    centroid_ranking,
+    mean_average_precision,
+    nearest_neighbor_accuracy,
+    pitch_leakage_r2,
+)
+
+
+def load_manifest(folder: str) -> dict[str, np.ndarray]:
+    """Read ``manifest.csv`` of a data folder into arrays (paths made absolute)."""
+    with open(os.path.join(folder, "manifest.csv"), newline="") as f:
+        rows = list(csv.DictReader(f))
+    return {
+        "path": np.array([os.path.join(folder, r["path"]) for r in rows]),
+        "program": np.array([int(r["program"]) for r in rows]),
+        "family": np.array([r["family"] for r in rows]),
+        "pitch": np.array([int(r["midi_pitch"]) for r in rows]),
+    }
+
+
+def configurations() -> dict[str, dict]:
+    """Embedder configurations compared by the benchmark, by name."""
+    from sklearn.pipeline import FeatureUnion
+
+    from sktimbre import MFCC
+
+    return {
+        "seed-raw": dict(families="seed", projection=None, scale=False),
+        "seed+scaler": dict(families="seed", projection=None),
+        "seed+scaler+lda": dict(families="seed", projection="lda"),
+        "mfcc40-mean-std+lda": dict(
+            families=FeatureUnion([("mfcc", MFCC(n_mfcc=40, deltas=2,
+                                                 pooling=["mean", "std"]))]),
+            projection="lda"),
+        "seed+shrinkage-lda": dict(families="seed", projection="shrinkage-lda"),
+        "default": dict(),
+    }
+
+
+def build(config: dict):
+    config = dict(config)
+    scale = config.pop("scale", True)
+    embedder = make_timbre_embedder(**config)
+    if not scale:
+        embedder.set_params(scale="passthrough")
+    return embedder
+
+
+class FeatureCache:
+    """Each distinct family (by its parameters) computed once per library batch."""
+
+    def __init__(self):
+        self._store = {}
+
+    def features(self, union, batch, library: str) -> np.ndarray:
+        blocks = []
+        for _, family in union.transformer_list:
+            key = (library, repr(family))
+            if key not in self._store:
+                self._store[key] = clone(family).fit_transform(batch)
+            blocks.append(self._store[key])
+        return np.hstack(blocks)
+
+
+def _subset(F, mask):
+    return F[mask]
+
+
+def evaluate(embedder, F_a, meta_a, F_b, meta_b) -> dict[str, float]:
+    """All benchmark numbers for one embedder, given its union's features per library."""
+    head = embedder[2:]  # scaler and projection; features are precomputed
+    res = {}
+    # unseen pitch, within A
+    fit = (meta_a["pitch"] // 6) % 2 == 0
+    model = clone(head).fit(F_a[fit], meta_a["program"][fit])
+    E_fit, E_q = model.transform(F_a[fit]), model.transform(F_a[~fit])
+    res["pitch_map"] = mean_average_precision(E_q, meta_a["program"][~fit])
+    res["pitch_1nn"] = nearest_neighbor_accuracy(E_q, meta_a["program"][~fit], E_fit,
+                                                 meta_a["program"][fit])
+    res["pitch_r2"] = pitch_leakage_r2(E_q, meta_a["pitch"][~fit])
+    # unseen library, both directions
+    for tag, (Fr, mr, Fq, mq) in {"ab": (F_a, meta_a, F_b, meta_b),
+                                   "ba": (F_b, meta_b, F_a, meta_a)}.items():
+        model = clone(head).fit(Fr, mr["program"])
+        shared = np.isin(mq["program"], mr["program"])
+        E_ref, E_q = model.transform(Fr), model.transform(Fq[shared])
+        ranking = centroid_ranking(E_q, E_ref, mr["program"])
+        truth = mq["program"][shared]
+        res[f"{tag}_top1"] = float(np.mean(ranking[:, 0] == truth))
+        res[f"{tag}_top5"] = float(np.mean((ranking[:, :5] == truth[:, None]).any(axis=1)))
+        family_of = dict(zip(mr["program"], mr["family"], strict=False))
+        predicted_family = np.array([family_of[p] for p in ranking[:, 0]])
+        res[f"{tag}_family1"] = float(np.mean(predicted_family == mq["family"][shared]))
+    return res
+
+
+COLUMNS = [
+    ("pitch_map", "unseen-pitch mAP"), ("pitch_1nn", "unseen-pitch 1-NN"),
+    ("ab_top1", "A→B top-1"), ("ab_top5", "A→B top-5"), ("ab_family1", "A→B family@1"),
+    ("ba_top1", "B→A top-1"), ("pitch_r2", "pitch R²"),
+]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("library_a", help="data folder fitted on (e.g. .../fluidr3)")
+    parser.add_argument("library_b", help="data folder queried (e.g. .../freepats)")
+    parser.add_argument("--configs", default=",".join(configurations()),
+                        help="comma-separated configuration names")
+    parser.add_argument("--n-jobs", type=int, default=1)
+    parser.add_argument("--markdown", help="also write the table to this file")
+    args = parser.parse_args(argv)
+
+    all_configs = configurations()
+    names = args.configs.split(",")
+    unknown = set(names) - set(all_configs)
+    if unknown:
+        parser.error(f"unknown configurations {sorted(unknown)}; known: {list(all_configs)}")
+    embedders = {name: build(all_configs[name]) for name in names}
+
+    analyses = []
+    for emb in embedders.values():
+        analyses += [k for k in _union_analyses(emb.named_steps["features"]) if k not in analyses]
+    meta_a, meta_b = load_manifest(args.library_a), load_manifest(args.library_b)
+    t0 = time.perf_counter()
+    frontend = AudioFrontEnd(analyses=analyses, n_jobs=args.n_jobs)
+    batch_a, batch_b = frontend.transform(list(meta_a["path"])), frontend.transform(
+        list(meta_b["path"]))
+    print(f"# decoded and analysed {len(batch_a)} + {len(batch_b)} clips in "
+          f"{time.perf_counter() - t0:.0f} s", file=sys.stderr)
+
+    cache = FeatureCache()
+    header = "| embedder | dims | " + " | ".join(c[1] for c in COLUMNS) + " |"
+    lines = [header, "|" + "---|" * (len(COLUMNS) + 2)]
+    print(lines[0])
+    print(lines[1])
+    for name, emb in embedders.items():
+        union = emb.named_steps["features"]
+        F_a = cache.features(union, batch_a, "a")
+        F_b = cache.features(union, batch_b, "b")
+        res = evaluate(emb, F_a, meta_a, F_b, meta_b)
+        dims = clone(emb[2:]).fit(F_a, meta_a["program"]).transform(F_a[:1]).shape[1]
+        line = f"| {name} | {dims} | " + " | ".join(f"{res[c]:.2f}" for c, _ in COLUMNS) + " |"
+        lines.append(line)
+        print(line, flush=True)
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write("\n".join(lines) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

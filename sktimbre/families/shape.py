@@ -1,0 +1,88 @@
+"""Spectral shape descriptors (Timbre Toolbox), pooled per clip."""
+
+from __future__ import annotations
+
+from numbers import Real
+
+import numpy as np
+from sklearn.utils._param_validation import Interval
+
+from .._dsp.shape import SHAPE_FEATURE_NAMES, spectral_shape
+from ._base import FrameDescriptorFamily
+
+__all__ = ["SpectralShape"]
+
+
+class SpectralShape(FrameDescriptorFamily):
+    """Ten spectral shape descriptors per frame, pooled per clip.
+
+    Centroid, spread, skewness, kurtosis, slope, decrease, roll-off, flatness,
+    crest and flux of the magnitude spectrum, as defined in the Timbre Toolbox
+    (Peeters et al. 2011; see :func:`sktimbre._dsp.shape.spectral_shape` for the
+    formulas and the conventions for silent frames). All are invariant to the
+    recording level. With ``log_frequency=True`` the frequency-valued ones
+    (centroid, spread, skewness, kurtosis, roll-off) are computed on an octave
+    axis, which treats a brightness change the same in every register.
+
+    Parameters
+    ----------
+    log_frequency : bool, default=True
+        Frequency axis in octaves above 27.5 Hz instead of Hz.
+    rolloff_percent : float, default=0.95
+        Energy fraction below the roll-off frequency.
+    n_fft : int, default=2048
+        STFT length in samples.
+    hop_length : int, default=512
+        STFT hop in samples.
+    window : str or tuple, default="hann"
+        STFT window.
+    pooling : str or list of str, default=("mean", "std")
+        Per-clip statistics over frames, see :func:`sktimbre.pooling.pool_frames`.
+    active_db : float or None, default=60.0
+        Pool only over frames within this many dB of the loudest frame (silent
+        frames have no spectral shape); ``None`` pools all frames.
+    sr : int, default=22050
+        Sample rate in Hz of raw-audio input (a ClipBatch carries its own).
+
+    References
+    ----------
+    G. Peeters, B. L. Giordano, P. Susini, N. Misdariis and S. McAdams, "The Timbre
+    Toolbox: Extracting audio descriptors from musical signals", J. Acoust. Soc. Am.
+    130(5), 2902-2916, 2011.
+
+    Examples
+    --------
+    >>> from sktimbre import SpectralShape
+    >>> from sktimbre.datasets import make_notes
+    >>> X, y = make_notes(n_instruments=2, pitches=[60], random_state=0)
+    >>> shape = SpectralShape(pooling="mean").fit(X)
+    >>> shape.transform(X).shape
+    (4, 10)
+    >>> shape.get_feature_names_out()[0]
+    'shape_centroid_mean'
+    """
+
+    _parameter_constraints: dict = {
+        **FrameDescriptorFamily._parameter_constraints,
+        "log_frequency": ["boolean"],
+        "rolloff_percent": [Interval(Real, 0, 1, closed="neither")],
+    }
+
+    def __init__(self, *, log_frequency=True, rolloff_percent=0.95, n_fft=2048, hop_length=512,
+                 window="hann", pooling=("mean", "std"), active_db=60.0, sr=22050):
+        self.log_frequency = log_frequency
+        self.rolloff_percent = rolloff_percent
+        self.n_fft = n_fft
+        self.hop_length = hop_length
+        self.window = window
+        self.pooling = pooling
+        self.active_db = active_db
+        self.sr = sr
+
+    def _descriptor_names(self) -> list[str]:
+        return [f"shape_{name}" for name in SHAPE_FEATURE_NAMES]
+
+    def _frames(self, S, sr):
+        freqs = np.fft.rfftfreq(self.n_fft, d=1.0 / sr)
+        return spectral_shape(S, freqs, rolloff_percent=self.rolloff_percent,
+                              log_frequency=self.log_frequency)
