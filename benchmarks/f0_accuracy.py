@@ -60,7 +60,7 @@ def evaluate(data_dir: Path, n_fft: int, hop: int) -> None:
     print(f"   |error| of correct notes: median {np.median(np.abs(cents[ok])):.1f} cents, "
           f"95th pct {np.percentile(np.abs(cents[ok]), 95):.1f} cents")
     by_program = defaultdict(list)
-    for row, c, good in zip(rows, cents, ok):
+    for row, c, good in zip(rows, cents, ok, strict=True):
         if not good:
             by_program[row["program_name"]].append(f"{row['midi_pitch']}:{c:+.0f}")
     for name, errs in sorted(by_program.items(), key=lambda kv: -len(kv[1])):

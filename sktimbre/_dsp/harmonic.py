@@ -54,8 +54,8 @@ BANDS_PER_OCTAVE = 3
 # A spectrum whose largest magnitude is not above this is silent.
 _SILENCE = 1e-10
 # Resolution of the log-frequency axis of the summation (bins per octave) and
-# the matching tolerance (+-1 bin = +-1/48 octave, about +-1.5 %): narrow
-# enough that the 15th harmonic of f0/2 cannot reach a harmonic of f0.
+# the matching tolerance (+-1.5 grid points, about +-2 %): narrow enough that
+# the 15th harmonic of f0/2 cannot reach a harmonic of f0.
 _SHS_BINS_PER_OCTAVE = 48
 _SHS_N_HARMONICS = 15
 # Hermes' compression factor: harmonic k is weighted by h**(k - 1).
@@ -154,7 +154,7 @@ def estimate_f0(spectrum, freqs, *, fmin=27.5, fmax=4200.0) -> float:
     Subharmonic summation ([1]_) on a log-frequency axis: the magnitude
     spectrum, compressed by a square root and normalised to its peak, is
     max-pooled onto a grid of 48 points per octave, widened by one grid point
-    on each side (a tolerance of about 1.5 %), and every candidate :math:`c`
+    on each side (a tolerance of about 2 %), and every candidate :math:`c`
     on the same grid between ``fmin`` and ``fmax`` gets the salience
 
     .. math:: s(c) = \sum_{k=1}^{15} h^{k-1}
@@ -164,12 +164,12 @@ def estimate_f0(spectrum, freqs, *, fmin=27.5, fmax=4200.0) -> float:
     where :math:`P` is the pooled spectrum and terms above Nyquist are left
     out. The weights :math:`h^{k-1}` (Hermes' compression) make the candidate
     an octave below f0 lose (it collects the same harmonics with smaller
-    weights); the subtracted comb, shifted by half a harmonic, makes the
-    candidates an octave or more above f0 lose even when the fundamental is
-    weak or missing (they land between the odd harmonics). The best candidate
-    is then refined to a fraction of a cent by a least-squares fit
-    :math:`f_k = k f_0` to the parabolically interpolated peaks of the first
-    six harmonics found within 3 % of :math:`k c`.
+    weights). For the candidate an octave above f0, the subtracted comb,
+    shifted by half a harmonic, falls on the odd harmonics of f0, so it loses
+    even when the fundamental is weak or missing. The best candidate is then
+    refined by a least-squares fit :math:`f_k = k f_0` to the parabolically
+    interpolated peaks of the first six harmonics found within 3 % of
+    :math:`k c`.
 
     Parameters
     ----------
@@ -192,7 +192,11 @@ def estimate_f0(spectrum, freqs, *, fmin=27.5, fmax=4200.0) -> float:
     -----
     The estimate is the period of the sound, which is not always the pitch
     named on the score: a sampled organ with a 16-foot rank sounds an octave
-    below the key, and bells have no harmonic series at all.
+    below the key, and bells have no harmonic series at all. Odd harmonics
+    more than about 20 dB below their even neighbours count as absent (the
+    estimate is then the octave above), and components much weaker than that
+    between the harmonics (sub-harmonic artefacts of sample loops) do not pull
+    the estimate an octave down.
 
     Examples
     --------
@@ -277,8 +281,8 @@ def harmonic_descriptors(
         :math:`k \ge 3` with :math:`k + 1 \in \mathcal{K}`: the energy of the
         odd harmonics over that of the geometric mean of their even
         neighbours. Unlike the plain odd/even energy ratio of [2]_ it does not
-        depend on the overall spectral tilt: 0 dB for any smooth envelope
-        (about -0.4 dB for a sawtooth), large for odd-only spectra
+        depend on the overall spectral tilt: about 0 dB for any smooth
+        envelope (-0.35 dB for a sawtooth), large for odd-only spectra
         (clarinet-like, square wave), negative for even-dominated ones.
     ``harmonic_centroid_f0`` : units of f0
         :math:`\sum_k k a_k / \sum_k a_k`, the harmonic spectral centroid
@@ -307,9 +311,10 @@ def harmonic_descriptors(
         edges), relative to the total of all bands; bands above Nyquist get
         -80 dB.
 
-    **Degenerate input.** If ``f0`` is not a positive finite number, is at or
-    above the highest bin, or the (selected) frames are silent (largest
-    magnitude not above 1e-10, or all ``frame_weights`` zero), the result is
+    **Degenerate input.** If ``f0`` is not a positive finite number or not
+    below the second-highest bin (no harmonic to analyse), or the selected
+    frames are silent (all ``frame_weights`` zero, or :math:`\sum_f S^2` of
+    the loudest selected frame not above 1e-20), the result is
     the vector of a flat harmonic spectrum with no harmonic energy: all
     :math:`L_k = 0`, tristimulus :math:`(1, 3, K - 4) / K`, odd/even ratio
     0 dB, centroid :math:`(K + 1) / 2`, inharmonicity 0, deviation 0,
@@ -455,10 +460,10 @@ class _ShsPlan:
             pos = cand + bpo * np.log2(k)
             inside = pos <= n_grid - 1
             weight = _SHS_DECAY ** (k - 1)
-            for shifted, w in ((pos, weight), (pos - bpo * np.log2(k / (k - 0.5)), -weight
-                                               * _SHS_HALF_SHIFT_WEIGHT)):
-                lo = np.minimum(np.floor(shifted[inside]).astype(np.intp), n_grid - 2)
-                frac = shifted[inside] - lo
+            half_shifted = cand + bpo * np.log2(k - 0.5)
+            for at, w in ((pos, weight), (half_shifted, -_SHS_HALF_SHIFT_WEIGHT * weight)):
+                lo = np.minimum(np.floor(at[inside]).astype(np.intp), n_grid - 2)
+                frac = at[inside] - lo
                 np.add.at(self.comb, (rows[inside], lo), w * (1.0 - frac))
                 np.add.at(self.comb, (rows[inside], lo + 1), w * frac)
         self.fmin = fmin

@@ -1,0 +1,198 @@
+"""The pretrained default embedder: usable on new audio without fitting anything.
+
+The default embedder's head (scaler, pitch-null projection, LDA) is a linear map
+of the descriptor vector, so a fitted one is stored as two arrays -- a matrix and
+an offset -- in ``sktimbre/data/default_embedder.npz``, together with the names
+of the descriptor columns it expects. That file does not depend on the versions
+of scikit-learn or joblib, unlike a pickle. It was fitted on every clip of the
+two development libraries (fluidr3 and freepats; see ``docs/benchmark.md``),
+because fitting on more sample libraries generalises better to a new one.
+
+Regenerate it with::
+
+    python -m sktimbre.pretrained ../shared/data/fluidr3 ../shared/data/freepats
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import validate_data
+
+__all__ = ["FrozenLinearProjection", "load_pretrained_embedder", "fit_pretrained"]
+
+_PATH = os.path.join(os.path.dirname(__file__), "data", "default_embedder.npz")
+
+
+class FrozenLinearProjection(TransformerMixin, BaseEstimator):
+    """A fixed affine map ``X @ components.T + offset``: a fitted head, frozen.
+
+    Parameters
+    ----------
+    components : ndarray of shape (n_components, n_features)
+        Projection matrix.
+    offset : ndarray of shape (n_components,)
+        Added after projecting.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        ``components.shape[1]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktimbre.pretrained import FrozenLinearProjection
+    >>> proj = FrozenLinearProjection(np.array([[1.0, 1.0]]), np.array([-1.0]))
+    >>> proj.fit_transform(np.array([[1.0, 2.0]]))
+    array([[2.]])
+    """
+
+    def __init__(self, components, offset):
+        self.components = components
+        self.offset = offset
+
+    def fit(self, X, y=None):
+        """Check ``X`` against the frozen map; nothing is learned.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : FrozenLinearProjection
+        """
+        components = np.asarray(self.components, dtype=np.float64)
+        if components.ndim != 2 or np.shape(self.offset) != (components.shape[0],):
+            raise ValueError("components must be 2-D and offset 1-D with one value per row")
+        validate_data(self, X, ensure_all_finite="allow-nan")
+        if self.n_features_in_ != components.shape[1]:
+            raise ValueError(f"X has {self.n_features_in_} features, the map expects "
+                             f"{components.shape[1]}")
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        """Apply the map; NaN rows stay NaN.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_components)
+        """
+        X = validate_data(self, X, reset=False, ensure_all_finite="allow-nan")
+        return X @ np.asarray(self.components).T + np.asarray(self.offset)
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """``dim_00``, ``dim_01``, ...
+
+        Parameters
+        ----------
+        input_features : ignored
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+        """
+        return np.asarray([f"dim_{i:02d}" for i in range(len(self.components))], dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.requires_fit = False
+        return tags
+
+
+def _linearise(head, n_features: int) -> tuple[np.ndarray, np.ndarray]:
+    """The affine map computed by a fitted linear head, probed on basis vectors."""
+    zero = head.transform(np.zeros((1, n_features)))[0]
+    basis = head.transform(np.eye(n_features)) - zero
+    return basis.T, zero
+
+
+def load_pretrained_embedder(*, n_jobs: int | None = None, on_error: str = "raise"):
+    """The default embedder, already fitted: embed new audio right away.
+
+    Parameters
+    ----------
+    n_jobs : int or None, default=None
+        Worker processes for decoding and analysis.
+    on_error : {"raise", "nan"}, default="raise"
+        As in :func:`~sktimbre.make_timbre_embedder`.
+
+    Returns
+    -------
+    embedder : sklearn.pipeline.Pipeline
+        ``frontend``, ``features`` (the default families), ``scale`` (passthrough:
+        folded into the projection) and ``project`` (a
+        :class:`FrozenLinearProjection`).
+
+    Examples
+    --------
+    >>> from sktimbre import load_pretrained_embedder
+    >>> from sktimbre.datasets import make_notes
+    >>> X, y = make_notes(n_instruments=2, pitches=[60], random_state=0)
+    >>> E = load_pretrained_embedder().transform(X)
+    >>> E.shape[0]
+    4
+    """
+    from .embedder import make_timbre_embedder
+
+    with np.load(_PATH, allow_pickle=False) as data:
+        components, offset = data["components"], data["offset"]
+        expected = [str(n) for n in data["feature_names"]]
+    embedder = make_timbre_embedder(n_jobs=n_jobs, on_error=on_error)
+    names = list(embedder.named_steps["features"].get_feature_names_out())
+    if names != expected:
+        raise RuntimeError("the pretrained embedder does not match the default families of "
+                           "this version of sktimbre; regenerate it with "
+                           "`python -m sktimbre.pretrained DATA_DIR...`")
+    embedder.set_params(scale="passthrough",
+                        project=FrozenLinearProjection(components, offset))
+    return embedder
+
+
+def fit_pretrained(data_dirs: list[str], output: str = _PATH, *, n_jobs: int = 1) -> None:
+    """Fit the default embedder on labelled libraries and store its linear head.
+
+    Parameters
+    ----------
+    data_dirs : list of str
+        Folders with ``manifest.csv`` (columns ``path``, ``program``). Labels are
+        ``"{program}"``, pooled across folders (same GM program = same class).
+    output : str
+        The ``.npz`` file to write.
+    n_jobs : int, default=1
+        Worker processes.
+    """
+    import csv
+
+    from .embedder import make_timbre_embedder
+
+    paths, labels = [], []
+    for folder in data_dirs:
+        with open(os.path.join(folder, "manifest.csv"), newline="") as f:
+            for row in csv.DictReader(f):
+                paths.append(os.path.join(folder, row["path"]))
+                labels.append(int(row["program"]))
+    embedder = make_timbre_embedder(n_jobs=n_jobs)
+    embedder.fit(paths, np.asarray(labels))
+    names = embedder.named_steps["features"].get_feature_names_out()
+    components, offset = _linearise(embedder[2:], len(names))
+    os.makedirs(os.path.dirname(output), exist_ok=True)
+    np.savez_compressed(output, components=components, offset=offset,
+                        feature_names=np.asarray(names, dtype=str))
+
+
+if __name__ == "__main__":
+    import sys
+
+    fit_pretrained(sys.argv[1:], n_jobs=2)
+    print(f"wrote {_PATH}")
