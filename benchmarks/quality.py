@@ -15,7 +15,8 @@ Protocol (cosine distance on the embedding throughout; deterministic):
   queries (each against all other queries), and 1-NN program accuracy of the
   queries against the fitting notes.
 * **Unseen library**: fit on all of A; for every note of B whose program A has,
-  rank A's program centroids (mean of L2-normalised embeddings): top-1 and top-5
+  rank A's centroids of the programs present in both libraries (mean of
+  L2-normalised embeddings; 26 programs, chance top-1 ~ 0.04): top-1 and top-5
   program accuracy and top-1 GM-family accuracy. Also the reverse (fit B, query A).
 * **Pitch leakage**: 5-fold CV R^2 of a ridge regression predicting ``midi_pitch``
   from the unseen-pitch query embeddings (lower is better).
@@ -61,11 +62,25 @@ def load_manifest(folder: str) -> dict[str, np.ndarray]:
 
 
 def configurations() -> dict[str, dict]:
-    """Embedder configurations compared by the benchmark, by name."""
+    """Embedder configurations compared by the benchmark, by name.
+
+    Keys other than ``scale`` and ``augment`` are arguments of
+    :func:`sktimbre.make_timbre_embedder`. ``augment`` fits on the fitting notes
+    plus augmented copies (:func:`sktimbre.augment.augment_clips` arguments).
+    """
     from sklearn.pipeline import FeatureUnion
 
-    from sktimbre import MFCC
+    from sktimbre import (
+        MFCC,
+        Chroma,
+        HarmonicDescriptors,
+        SpectralContrast,
+        TemporalEnvelope,
+    )
+    from sktimbre.embedder import default_feature_union
 
+    with_chroma = default_feature_union()
+    with_chroma.transformer_list.append(("chroma", Chroma()))
     return {
         "seed-raw": dict(families="seed", projection=None, scale=False),
         "seed+scaler": dict(families="seed", projection=None),
@@ -75,13 +90,23 @@ def configurations() -> dict[str, dict]:
                                                  pooling=["mean", "std"]))]),
             projection="lda"),
         "seed+shrinkage-lda": dict(families="seed", projection="shrinkage-lda"),
+        "compact+harmonic+envelope": dict(families=FeatureUnion([
+            ("contrast", SpectralContrast()), ("mfcc", MFCC(deltas=2)),
+            ("harmonic", HarmonicDescriptors()), ("envelope", TemporalEnvelope())])),
         "default": dict(),
+        "default+chroma": dict(families=with_chroma),
+        "default/lda": dict(projection="lda"),
+        "default/nca": dict(projection="nca"),
+        "default/pitch-null-lda": dict(projection="pitch-null-lda"),
+        "default+augment(2)": dict(augment=dict(n_copies=2, detune_cents=(-200, 200),
+                                                tilt_db_per_octave=(-4, 4))),
     }
 
 
 def build(config: dict):
     config = dict(config)
     scale = config.pop("scale", True)
+    config.pop("augment", None)
     embedder = make_timbre_embedder(**config)
     if not scale:
         embedder.set_params(scale="passthrough")
@@ -104,29 +129,42 @@ class FeatureCache:
         return np.hstack(blocks)
 
 
-def _subset(F, mask):
-    return F[mask]
+def _fit_head(head, F, y, aug, rows):
+    """Fit on ``F[rows]``, plus the augmented copies of those rows if any."""
+    if aug is None:
+        return clone(head).fit(F[rows], y[rows])
+    F_aug, source = aug
+    extra = rows[source]
+    return clone(head).fit(np.vstack([F[rows], F_aug[extra]]),
+                           np.concatenate([y[rows], y[source[extra]]]))
 
 
-def evaluate(embedder, F_a, meta_a, F_b, meta_b) -> dict[str, float]:
-    """All benchmark numbers for one embedder, given its union's features per library."""
+def evaluate(embedder, F_a, meta_a, F_b, meta_b, aug_a=None, aug_b=None) -> dict[str, float]:
+    """All benchmark numbers for one embedder, given its union's features per library.
+
+    ``aug_a``/``aug_b``: features of augmented copies of A's/B's notes and the index
+    of each copy's source note; copies join the fitting set with their source.
+    """
     head = embedder[2:]  # scaler and projection; features are precomputed
     res = {}
     # unseen pitch, within A
     fit = (meta_a["pitch"] // 6) % 2 == 0
-    model = clone(head).fit(F_a[fit], meta_a["program"][fit])
+    model = _fit_head(head, F_a, meta_a["program"], aug_a, fit)
     E_fit, E_q = model.transform(F_a[fit]), model.transform(F_a[~fit])
     res["pitch_map"] = mean_average_precision(E_q, meta_a["program"][~fit])
     res["pitch_1nn"] = nearest_neighbor_accuracy(E_q, meta_a["program"][~fit], E_fit,
                                                  meta_a["program"][fit])
     res["pitch_r2"] = pitch_leakage_r2(E_q, meta_a["pitch"][~fit])
     # unseen library, both directions
-    for tag, (Fr, mr, Fq, mq) in {"ab": (F_a, meta_a, F_b, meta_b),
-                                   "ba": (F_b, meta_b, F_a, meta_a)}.items():
-        model = clone(head).fit(Fr, mr["program"])
+    for tag, (Fr, mr, Fq, mq, aug) in {"ab": (F_a, meta_a, F_b, meta_b, aug_a),
+                                        "ba": (F_b, meta_b, F_a, meta_a, aug_b)}.items():
+        # fitted on every note of the reference library
+        model = _fit_head(head, Fr, mr["program"], aug, np.ones(len(Fr), dtype=bool))
+        # queries and centroids: the programs both libraries have (chance = 1 / 26)
         shared = np.isin(mq["program"], mr["program"])
-        E_ref, E_q = model.transform(Fr), model.transform(Fq[shared])
-        ranking = centroid_ranking(E_q, E_ref, mr["program"])
+        ref = np.isin(mr["program"], mq["program"])
+        E_ref, E_q = model.transform(Fr[ref]), model.transform(Fq[shared])
+        ranking = centroid_ranking(E_q, E_ref, mr["program"][ref])
         truth = mq["program"][shared]
         res[f"{tag}_top1"] = float(np.mean(ranking[:, 0] == truth))
         res[f"{tag}_top5"] = float(np.mean((ranking[:, :5] == truth[:, None]).any(axis=1)))
@@ -172,6 +210,20 @@ def main(argv=None) -> int:
           f"{time.perf_counter() - t0:.0f} s", file=sys.stderr)
 
     cache = FeatureCache()
+    augmented = {}  # (library, augment settings) -> (batch, source index)
+
+    def augmented_batch(library, batch, settings):
+        from sktimbre.augment import augment_clips
+
+        key = (library, repr(sorted(settings.items())))
+        if key not in augmented:
+            settings = dict(settings)
+            n_copies = settings.pop("n_copies", 1)
+            clips = augment_clips(list(batch.clips), n_copies=n_copies, keep_original=False,
+                                  random_state=0, **settings)
+            source = np.tile(np.arange(len(batch)), n_copies)
+            augmented[key] = (frontend.transform(clips), source, f"{library}+{key[1]}")
+        return augmented[key]
     header = "| embedder | dims | " + " | ".join(c[1] for c in COLUMNS) + " |"
     lines = [header, "|" + "---|" * (len(COLUMNS) + 2)]
     print(lines[0])
@@ -180,7 +232,15 @@ def main(argv=None) -> int:
         union = emb.named_steps["features"]
         F_a = cache.features(union, batch_a, "a")
         F_b = cache.features(union, batch_b, "b")
-        res = evaluate(emb, F_a, meta_a, F_b, meta_b)
+        augs = []
+        for library, batch in (("a", batch_a), ("b", batch_b)):
+            settings = all_configs[name].get("augment")
+            if settings is None:
+                augs.append(None)
+                continue
+            aug_batch, source, tag = augmented_batch(library, batch, settings)
+            augs.append((cache.features(union, aug_batch, tag), source))
+        res = evaluate(emb, F_a, meta_a, F_b, meta_b, *augs)
         dims = clone(emb[2:]).fit(F_a, meta_a["program"]).transform(F_a[:1]).shape[1]
         line = f"| {name} | {dims} | " + " | ".join(f"{res[c]:.2f}" for c, _ in COLUMNS) + " |"
         lines.append(line)

@@ -30,7 +30,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from .io import ClipWarning, load_audio
 
-__all__ = ["AudioFrontEnd", "ClipBatch", "stft_analysis", "cqt_analysis"]
+__all__ = ["AudioFrontEnd", "ClipBatch", "stft_analysis", "cqt_analysis", "f0_analysis"]
 
 # Stacks of clips are analysed in blocks of this many to bound peak memory
 # (a complex STFT block is ~n_fft/2 * n_frames * 8 bytes per clip).
@@ -97,6 +97,47 @@ def cqt_analysis(
     ('cqt', 512, None, 252, 36)
     """
     return ("cqt", int(hop_length), fmin, int(n_bins), int(bins_per_octave))
+
+
+def f0_analysis(
+    n_fft: int = 8192,
+    hop_length: int = 2048,
+    window: str = "hann",
+    fmin: float = 27.5,
+    fmax: float = 4200.0,
+) -> tuple:
+    """Key of a per-clip f0 estimate, derived from (and sharing) an STFT analysis.
+
+    Parameters
+    ----------
+    n_fft, hop_length, window :
+        The STFT analysis it is computed from (see :func:`stft_analysis`).
+    fmin, fmax : float
+        Search range in Hz.
+
+    Returns
+    -------
+    key : tuple
+        ``("f0", n_fft, hop_length, window, fmin, fmax)``; the analysis is one f0
+        in Hz per clip (NaN for silence), by subharmonic summation on the clip's
+        average magnitude spectrum (:func:`sktimbre._dsp.harmonic.estimate_f0`).
+
+    Examples
+    --------
+    >>> from sktimbre.frontend import f0_analysis
+    >>> f0_analysis()
+    ('f0', 8192, 2048, 'hann', 27.5, 4200.0)
+    """
+    return ("f0", int(n_fft), int(hop_length), window, float(fmin), float(fmax))
+
+
+def _f0_of_stft(key: tuple, S: np.ndarray, sr: int) -> np.ndarray:
+    from ._dsp.harmonic import estimate_f0
+
+    _, n_fft, _, _, fmin, fmax = key
+    freqs = np.fft.rfftfreq(n_fft, d=1.0 / sr)
+    fmax = min(fmax, 0.45 * sr)
+    return np.array([estimate_f0(s.mean(axis=1), freqs, fmin=fmin, fmax=fmax) for s in S])
 
 
 def _compute_analysis(key: tuple, stack: np.ndarray, sr: int) -> np.ndarray:
@@ -216,8 +257,13 @@ class ClipBatch(Sequence):
             analysis as an array ``(len(indices), n_bins, n_frames)``.
         """
         if key not in self._cache:
-            self._store(key, [(idx, _compute_analysis(key, self.stack(idx), self.sr))
-                              for idx in self.groups()])
+            if key[0] == "f0":  # derived from an STFT, which is shared too
+                groups = [(idx, _f0_of_stft(key, S, self.sr))
+                          for idx, S in self.analysis(stft_analysis(*key[1:4]))]
+            else:
+                groups = [(idx, _compute_analysis(key, self.stack(idx), self.sr))
+                          for idx in self.groups()]
+            self._store(key, groups)
         return self._cache[key]
 
     def _store(self, key: tuple, groups) -> None:

@@ -33,7 +33,12 @@ class PitchNullProjection(TransformerMixin, BaseEstimator):
         e.g. log2 of f0 in Hz). Rows where it is not finite are ignored in ``fit``.
     degree : int, default=2
         Highest power of the pitch whose correlates are removed; this many
-        directions are removed. 0 only standardises and drops the pitch column.
+        directions are removed. 0 only centres (and scales) and drops the pitch
+        column.
+    standardize : bool, default=True
+        Scale the non-pitch columns to unit variance before projecting (for raw
+        descriptors in mixed units). Set False after a projection whose geometry
+        should be kept, such as LDA: the columns are then only centred.
 
     Attributes
     ----------
@@ -67,11 +72,13 @@ class PitchNullProjection(TransformerMixin, BaseEstimator):
     _parameter_constraints: dict = {
         "pitch_column": [Integral],
         "degree": [Interval(Integral, 0, None, closed="left")],
+        "standardize": ["boolean"],
     }
 
-    def __init__(self, *, pitch_column=-1, degree=2):
+    def __init__(self, *, pitch_column=-1, degree=2, standardize=True):
         self.pitch_column = pitch_column
         self.degree = degree
+        self.standardize = standardize
 
     def _split(self, X):
         col = self.pitch_column % X.shape[1]
@@ -104,6 +111,8 @@ class PitchNullProjection(TransformerMixin, BaseEstimator):
                              f"non-pitch columns, {Z.shape[1]}")
         mean, scale = Z.mean(axis=0), Z.std(axis=0)
         scale[scale == 0] = 1.0
+        if not self.standardize:
+            scale = np.ones_like(scale)
         Z = (Z - mean) / scale
         p = (pitch - pitch.mean()) / (pitch.std() or 1.0)
         T = np.stack([p**k for k in range(1, self.degree + 1)], axis=1) if self.degree else (
@@ -125,7 +134,8 @@ class PitchNullProjection(TransformerMixin, BaseEstimator):
         Returns
         -------
         X_new : ndarray of shape (n_clips, n_features - 1)
-            In standardised units of the non-pitch columns. NaN rows stay NaN.
+            Centred (and, with ``standardize``, scaled) non-pitch columns. NaN rows
+            stay NaN.
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, ensure_all_finite="allow-nan")

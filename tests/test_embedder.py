@@ -10,7 +10,11 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sktimbre import MFCC, AudioFrontEnd, MelBands, SpectralContrast, make_timbre_embedder
 from sktimbre.datasets import make_notes
 from sktimbre.frontend import stft_analysis
-from sktimbre.metrics import mean_average_precision, nearest_neighbor_accuracy, retrieval_map_scorer
+from sktimbre.metrics import (
+    mean_average_precision,
+    nearest_neighbor_accuracy,
+    retrieval_map_scorer,
+)
 from sktimbre.model_selection import PitchBlockSplit
 
 
@@ -31,7 +35,7 @@ def test_lda_embedder_generalises_to_unseen_pitches_far_better_than_raw_seed(not
     X, y, pitch = notes
     fit = (pitch // 6) % 2 == 0
     # the raw 58-dim snippet vector: seed families, no scaling, no projection
-    raw = make_timbre_embedder("seed").set_params(scale="passthrough")
+    raw = make_timbre_embedder("seed", projection=None).set_params(scale="passthrough")
     lda = make_timbre_embedder(projection="lda")
     frontend = AudioFrontEnd()
     X_fit, X_query = frontend.transform(list(X[fit])), frontend.transform(list(X[~fit]))
@@ -52,13 +56,34 @@ def test_embedder_is_a_plain_pipeline_with_shared_analyses(small_union):
     assert emb.named_steps["frontend"].analyses == [stft_analysis(2048, 512, "hann")]
 
 
-@pytest.mark.parametrize("projection", [None, "pca", "lda", "shrinkage-lda", "nca"])
+@pytest.mark.parametrize("projection",
+                         [None, "pca", "lda", "shrinkage-lda", "nca", "pitch-null-lda"])
 def test_projections_fit_and_transform(notes, small_union, projection):
     X, y, _ = notes
     emb = make_timbre_embedder(small_union, projection=projection, n_components=3)
     E = emb.fit(X[:64], y[:64]).transform(X[:64])
     assert E.shape == (64, 3 if projection else 7 + 2 * 13)
     assert np.isfinite(E).all()
+
+
+def test_pitch_null_lda_removes_what_tracks_the_estimated_pitch(notes):
+    from sktimbre import PitchEstimate
+
+    X, y, pitch = notes
+    emb = make_timbre_embedder(projection="pitch-null-lda").fit(X, y)
+    assert emb.named_steps["features"].transformer_list[-1][0] == "pitch"
+    E = emb.transform(X)
+    f0 = PitchEstimate().fit_transform(X)[:, 0]
+    # on the fitting clips, no embedding direction correlates with the estimated pitch
+    cross = (E - E.mean(0)).T @ (f0 - f0.mean())
+    assert np.abs(cross).max() < 1e-6 * np.abs(E).max() * len(E)
+
+
+def test_default_embedder_uses_timbre_families_without_chroma():
+    emb = make_timbre_embedder()
+    names = [name for name, _ in emb.named_steps["features"].transformer_list]
+    assert names == ["contrast", "mfcc", "harmonic", "envelope", "shape"]
+    assert emb.named_steps["project"].shrinkage == "auto"
 
 
 def test_fitted_embedder_survives_joblib_and_pickle(notes, small_union, tmp_path):
@@ -100,7 +125,7 @@ def test_grid_search_over_feature_settings_with_pitch_block_cv(notes):
 def test_pandas_output_through_the_whole_pipeline(notes, small_union):
     pd = pytest.importorskip("pandas")
     X, y, _ = notes
-    emb = make_timbre_embedder(small_union).set_output(transform="pandas")
+    emb = make_timbre_embedder(small_union, projection=None).set_output(transform="pandas")
     df = emb.fit_transform(X[:10])
     assert isinstance(df, pd.DataFrame)
     assert df.columns[0] == "contrast__contrast_00_mean"

@@ -3,7 +3,13 @@
 import numpy as np
 import pytest
 
-from sktimbre import AudioFrontEnd, HarmonicDescriptors, SpectralShape, TemporalEnvelope
+from sktimbre import (
+    AudioFrontEnd,
+    HarmonicDescriptors,
+    PitchEstimate,
+    SpectralShape,
+    TemporalEnvelope,
+)
 from sktimbre.datasets import make_notes
 
 from .conftest import SR, harmonic_tone
@@ -15,9 +21,9 @@ def notes():
                       random_state=0, return_pitch=True)
 
 
-def test_harmonic_f0_column_tracks_the_played_pitch(notes):
+def test_pitch_estimate_tracks_the_played_pitch(notes):
     X, _, pitch = notes
-    f0_log2 = HarmonicDescriptors(include_f0=True).fit_transform(X)[:, -1]
+    f0_log2 = PitchEstimate().fit_transform(X)[:, 0]
     cents = 1200 * (f0_log2 - np.log2(440.0 * 2 ** ((pitch - 69) / 12)))
     assert np.all(np.abs(cents) < 50), cents
 
@@ -56,7 +62,8 @@ def test_shape_centroid_of_pure_tone_in_octaves():
     assert out_hz[0, 0] == pytest.approx(880.0, rel=0.02)
 
 
-@pytest.mark.parametrize("family", [HarmonicDescriptors(), TemporalEnvelope(), SpectralShape()],
+@pytest.mark.parametrize("family", [HarmonicDescriptors(), TemporalEnvelope(), SpectralShape(),
+                                    PitchEstimate()],
                          ids=lambda f: type(f).__name__)
 def test_nan_rows_for_failed_clips_and_finite_rows_for_silence(family, tmp_path):
     import warnings
@@ -73,3 +80,27 @@ def test_nan_rows_for_failed_clips_and_finite_rows_for_silence(family, tmp_path)
 def test_harmonic_rejects_inverted_search_range():
     with pytest.raises(ValueError, match="fmin"):
         HarmonicDescriptors(fmin=500.0, fmax=100.0).fit([harmonic_tone(200.0)])
+
+
+def test_harmonic_and_pitch_share_one_stft_and_one_f0(notes, monkeypatch):
+    import sktimbre.frontend as frontend_module
+    from sklearn.pipeline import FeatureUnion
+
+    calls = []
+    original = frontend_module._f0_of_stft
+
+    def counting(key, S, sr):
+        calls.append(len(S))
+        return original(key, S, sr)
+
+    monkeypatch.setattr(frontend_module, "_f0_of_stft", counting)
+    X, _, _ = notes
+    batch = AudioFrontEnd().fit_transform(X)
+    FeatureUnion([("h", HarmonicDescriptors()), ("p", PitchEstimate())]).fit_transform(batch)
+    assert sum(calls) == len(X)
+    assert list(batch.analysis_count.values()) == [len(X), len(X)]  # one STFT, one f0
+
+
+def test_silent_clip_gets_the_centre_of_the_pitch_search_range():
+    out = PitchEstimate(fmin=100.0, fmax=400.0).fit_transform([np.zeros(SR, np.float32)])
+    assert out[0, 0] == pytest.approx(np.log2(200.0))

@@ -6,9 +6,10 @@ from .envelope import TemporalEnvelope
 from .harmonic import HarmonicDescriptors
 from .mel import MelBands
 from .mfcc import MFCC
+from .pitch import PitchEstimate
 from .shape import SpectralShape
 
 __all__ = [
     "MFCC", "MelBands", "SpectralContrast", "Chroma", "SpectralShape", "TemporalEnvelope",
-    "HarmonicDescriptors",
+    "HarmonicDescriptors", "PitchEstimate",
 ]

@@ -7,7 +7,8 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import Interval
 
-from .._dsp.harmonic import estimate_f0, harmonic_descriptors, harmonic_feature_names
+from .._dsp.harmonic import harmonic_descriptors, harmonic_feature_names
+from ..frontend import f0_analysis, stft_analysis
 from ._base import DescriptorFamily
 
 __all__ = ["HarmonicDescriptors"]
@@ -27,9 +28,8 @@ class HarmonicDescriptors(DescriptorFamily):
     in dB relative to their total. See
     :func:`sktimbre._dsp.harmonic.harmonic_descriptors` for the exact definitions.
 
-    With ``include_f0=True`` a last column ``f0_log2`` holds log2 of the estimated
-    f0 in Hz: not a timbre descriptor, but what
-    :class:`~sktimbre.projection.PitchNullProjection` needs to remove pitch.
+    The f0 estimate is an analysis of the :class:`~sktimbre.ClipBatch`, shared
+    with :class:`~sktimbre.PitchEstimate` (computed once per clip).
 
     Parameters
     ----------
@@ -41,8 +41,6 @@ class HarmonicDescriptors(DescriptorFamily):
         Lowest f0 searched, in Hz.
     fmax : float, default=4200.0
         Highest f0 searched, in Hz.
-    include_f0 : bool, default=False
-        Append the column ``f0_log2``.
     n_fft : int, default=8192
         STFT length in samples; long, to resolve the harmonics of low notes
         (2.7 Hz bins at 22,050 Hz).
@@ -69,12 +67,12 @@ class HarmonicDescriptors(DescriptorFamily):
     >>> from sktimbre import HarmonicDescriptors
     >>> from sktimbre.datasets import make_notes
     >>> X, y = make_notes(n_instruments=1, pitches=[57], velocities=[1.0], random_state=0)
-    >>> harm = HarmonicDescriptors(include_f0=True).fit(X)
+    >>> harm = HarmonicDescriptors().fit(X)
     >>> features = harm.transform(X)
     >>> features.shape
-    (1, 39)
-    >>> round(float(2 ** features[0, -1]))  # A3
-    220
+    (1, 38)
+    >>> harm.get_feature_names_out()[[0, 12]]
+    array(['harm_h01_rel_db', 'harm_tristimulus_1'], dtype=object)
     """
 
     _parameter_constraints: dict = {
@@ -83,19 +81,17 @@ class HarmonicDescriptors(DescriptorFamily):
         "n_bands": [Interval(Integral, 1, None, closed="left")],
         "fmin": [Interval(Real, 0, None, closed="neither")],
         "fmax": [Interval(Real, 0, None, closed="neither")],
-        "include_f0": ["boolean"],
         "n_fft": [Interval(Integral, 16, None, closed="left")],
         "hop_length": [Interval(Integral, 1, None, closed="left")],
         "window": [str, tuple],
     }
 
-    def __init__(self, *, n_harmonics=12, n_bands=18, fmin=27.5, fmax=4200.0, include_f0=False,
-                 n_fft=8192, hop_length=2048, window="hann", sr=22050):
+    def __init__(self, *, n_harmonics=12, n_bands=18, fmin=27.5, fmax=4200.0, n_fft=8192,
+                 hop_length=2048, window="hann", sr=22050):
         self.n_harmonics = n_harmonics
         self.n_bands = n_bands
         self.fmin = fmin
         self.fmax = fmax
-        self.include_f0 = include_f0
         self.n_fft = n_fft
         self.hop_length = hop_length
         self.window = window
@@ -106,27 +102,21 @@ class HarmonicDescriptors(DescriptorFamily):
             raise ValueError(f"fmin={self.fmin} Hz must be below fmax={self.fmax} Hz")
 
     def _analyses(self) -> list[tuple]:
-        from ..frontend import stft_analysis
-
-        return [stft_analysis(self.n_fft, self.hop_length, self.window)]
+        return [stft_analysis(self.n_fft, self.hop_length, self.window),
+                f0_analysis(self.n_fft, self.hop_length, self.window, self.fmin, self.fmax)]
 
     def _descriptor_names(self) -> list[str]:
-        names = [f"harm_{n}" for n in harmonic_feature_names(self.n_harmonics, self.n_bands)]
-        return names + (["f0_log2"] if self.include_f0 else [])
+        return [f"harm_{n}" for n in harmonic_feature_names(self.n_harmonics, self.n_bands)]
 
     def _features(self, batch):
-        (key,) = self._analyses()
+        stft_key, f0_key = self._analyses()
         freqs = np.fft.rfftfreq(self.n_fft, d=1.0 / batch.sr)
-        fmax = min(self.fmax, batch.sr / 2)
-        for idx, S in batch.analysis(key):
-            rows = []
-            for s in S:
-                f0 = estimate_f0(s.mean(axis=1), freqs, fmin=self.fmin, fmax=fmax)
-                row = harmonic_descriptors(s, freqs, f0=f0, n_harmonics=self.n_harmonics,
-                                           n_bands=self.n_bands)
-                if self.include_f0:
-                    # silence has no f0: report the geometric centre of the search range
-                    f0 = f0 if np.isfinite(f0) else np.sqrt(self.fmin * fmax)
-                    row = np.append(row, np.log2(f0))
-                rows.append(row)
-            yield idx, np.array(rows)
+        f0_of = {}
+        for idx, f0 in batch.analysis(f0_key):
+            f0_of.update(zip(idx.tolist(), f0, strict=True))
+        for idx, S in batch.analysis(stft_key):
+            yield idx, np.array([
+                harmonic_descriptors(s, freqs, f0=f0_of[i], n_harmonics=self.n_harmonics,
+                                     n_bands=self.n_bands)
+                for i, s in zip(idx.tolist(), S, strict=True)
+            ])

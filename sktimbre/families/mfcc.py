@@ -62,6 +62,11 @@ class MFCC(FrameDescriptorFamily):
     ----------
     n_mfcc : int, default=13
         Number of coefficients, ``mfcc_00`` (overall level) to ``mfcc_{n_mfcc-1}``.
+    include_c0 : bool, default=True
+        Keep the static coefficient ``mfcc_00``, the clip's overall log level.
+        Level is not timbre -- sample libraries are mastered to different
+        loudness -- so timbre embedders drop it; its deltas (level changes over
+        time) are kept either way.
     deltas : {0, 1, 2}, default=0
         Highest derivative order appended: 1 adds ``mfcc_delta_*``, 2 also
         ``mfcc_delta2_*``.
@@ -114,6 +119,7 @@ class MFCC(FrameDescriptorFamily):
     _parameter_constraints: dict = {
         **FrameDescriptorFamily._parameter_constraints,
         "n_mfcc": [Interval(Integral, 1, None, closed="left")],
+        "include_c0": ["boolean"],
         "deltas": [Interval(Integral, 0, 2, closed="both")],
         "delta_width": [Interval(Integral, 3, None, closed="left")],
         "n_mels": [Interval(Integral, 1, None, closed="left")],
@@ -122,10 +128,11 @@ class MFCC(FrameDescriptorFamily):
         "top_db": [Interval(Real, 0, None, closed="neither"), None],
     }
 
-    def __init__(self, *, n_mfcc=13, deltas=0, delta_width=9, n_mels=128, fmin=0.0, fmax=None,
-                 top_db=80.0, n_fft=2048, hop_length=512, window="hann", pooling="mean",
-                 active_db=None, sr=22050):
+    def __init__(self, *, n_mfcc=13, include_c0=True, deltas=0, delta_width=9, n_mels=128,
+                 fmin=0.0, fmax=None, top_db=80.0, n_fft=2048, hop_length=512, window="hann",
+                 pooling="mean", active_db=None, sr=22050):
         self.n_mfcc = n_mfcc
+        self.include_c0 = include_c0
         self.deltas = deltas
         self.delta_width = delta_width
         self.n_mels = n_mels
@@ -148,12 +155,13 @@ class MFCC(FrameDescriptorFamily):
 
     def _descriptor_names(self) -> list[str]:
         blocks = ["mfcc", "mfcc_delta", "mfcc_delta2"][: self.deltas + 1]
-        return [f"{b}_{i:02d}" for b in blocks for i in range(self.n_mfcc)]
+        names = [f"{b}_{i:02d}" for b in blocks for i in range(self.n_mfcc)]
+        return names if self.include_c0 else names[1:]
 
     def _frames(self, S, sr):
         P = mel_power(S, sr, self.n_fft, self.n_mels, self.fmin, self.fmax)
         M = dct(power_to_db(P, top_db=self.top_db), axis=-2, type=2, norm="ortho")
         M = M[..., : self.n_mfcc, :]
-        blocks = [M] + [delta(M, width=self.delta_width, order=k)
-                        for k in range(1, self.deltas + 1)]
+        blocks = [M if self.include_c0 else M[..., 1:, :]]
+        blocks += [delta(M, width=self.delta_width, order=k) for k in range(1, self.deltas + 1)]
         return np.concatenate(blocks, axis=-2)
