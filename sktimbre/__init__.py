@@ -19,6 +19,7 @@ from .families import (
 )
 from .frontend import AudioFrontEnd, ClipBatch
 from .io import ClipWarning, InvalidClipError
+from .pretrained import load_pretrained_embedder
 
 __version__ = "0.1.0"
 
@@ -35,6 +36,7 @@ __all__ = [
     "PitchEstimate",
     "make_timbre_embedder",
     "seed_feature_union",
+    "load_pretrained_embedder",
     "InvalidClipError",
     "ClipWarning",
     "__version__",

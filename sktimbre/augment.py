@@ -1,14 +1,19 @@
 """Training-time audio augmentation: the same instrument through other rooms and chains.
 
-A sample library is one microphone, one room and one mastering chain. An
-embedder fitted on one library learns some of that colouring as if it were the
+A sample library is one instrument, one microphone, one room and one mastering
+chain. An embedder fitted on one library learns some of that as if it were the
 instrument. :func:`augment_clips` makes randomly re-coloured copies of labelled
-training clips -- spectral tilt, level, small detuning, light synthetic reverb --
-so that a supervised projection (LDA, NCA) sees within-instrument variation of
-the kind a different library brings. Use it on training data only::
+training clips -- spectral tilt, level, detuning by resampling (which moves body
+resonances, like a slightly different instrument), light synthetic reverb -- so
+that a supervised projection (LDA, NCA) sees within-instrument variation of the
+kind a different library brings. Use it on training data only::
 
     X_aug, y_aug = augment_clips(X_train, y_train, n_copies=2, random_state=0)
     embedder.fit(X_aug, y_aug)
+
+On the cross-library benchmark (``docs/benchmark.md``) two copies raised top-5
+accuracy on the unseen library by about 0.05; ``sktimbre fit`` and the pretrained
+embedder use them.
 """
 
 from __future__ import annotations
@@ -58,9 +63,9 @@ def augment_clip(
     y: np.ndarray,
     *,
     sr: int = 22050,
-    tilt_db_per_octave: tuple[float, float] = (-3.0, 3.0),
+    tilt_db_per_octave: tuple[float, float] = (-4.0, 4.0),
     gain_db: tuple[float, float] = (-12.0, 6.0),
-    detune_cents: tuple[float, float] = (-25.0, 25.0),
+    detune_cents: tuple[float, float] = (-200.0, 200.0),
     reverb_probability: float = 0.5,
     rt60_s: tuple[float, float] = (0.2, 0.8),
     reverb_wet: tuple[float, float] = (0.05, 0.3),
@@ -76,13 +81,15 @@ def augment_clip(
         Mono samples.
     sr : int, default=22050
         Sample rate in Hz.
-    tilt_db_per_octave : (float, float), default=(-3.0, 3.0)
+    tilt_db_per_octave : (float, float), default=(-4.0, 4.0)
         Spectral tilt range in dB per octave around 1 kHz (a brighter or darker
         microphone, room or EQ).
     gain_db : (float, float), default=(-12.0, 6.0)
         Level change range in dB (the result is clipped to [-1, 1]).
-    detune_cents : (float, float), default=(-25.0, 25.0)
-        Pitch-and-speed shift range in cents.
+    detune_cents : (float, float), default=(-200.0, 200.0)
+        Pitch-and-speed shift range in cents. Resampling moves the body
+        resonances with the pitch, as a slightly smaller or larger instrument of
+        the same kind would.
     reverb_probability : float, default=0.5
         Probability of adding reverb.
     rt60_s : (float, float), default=(0.2, 0.8)
@@ -95,7 +102,7 @@ def augment_clip(
     Returns
     -------
     y_aug : ndarray of shape (n_samples_aug,), dtype float32
-        Length changes with the detuning (by at most ~1.5 %).
+        Length changes with the detuning (by at most ~12 %).
 
     Examples
     --------
@@ -103,7 +110,7 @@ def augment_clip(
     >>> from sktimbre.augment import augment_clip
     >>> y = np.sin(2 * np.pi * 440 * np.arange(22050) / 22050).astype(np.float32)
     >>> y_aug = augment_clip(y, random_state=0)
-    >>> y_aug.dtype, abs(len(y_aug) - len(y)) < 0.02 * len(y)
+    >>> y_aug.dtype, abs(len(y_aug) - len(y)) < 0.13 * len(y)
     (dtype('float32'), True)
     """
     rng = check_random_state(random_state)

@@ -6,7 +6,8 @@ embedder saved by ``sktimbre fit`` or :func:`joblib.dump`).
 
 ``sktimbre fit MANIFEST.csv -o model.joblib`` fits the default embedder on the
 clips a CSV lists (columns ``path`` and a label column, ``program`` by default;
-paths relative to the CSV's folder).
+paths relative to the CSV's folder), plus ``--augment`` re-coloured copies of
+each clip (:mod:`sktimbre.augment`).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ def _read_manifest(path: str, label_column: str):
 def _embed(args) -> int:
     import joblib
 
+    from .embedder import extract_features
     from .pretrained import load_pretrained_embedder
 
     paths = _expand(args.audio)
@@ -63,7 +65,7 @@ def _embed(args) -> int:
     embedder.set_params(frontend__on_error=args.on_error, frontend__n_jobs=args.n_jobs)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        E = embedder.transform(paths)
+        E = embedder[2:].transform(extract_features(embedder, paths))
     for w in caught:
         print(f"sktimbre: warning: {w.message}", file=sys.stderr)
     out = open(args.output, "w", newline="") if args.output != "-" else sys.stdout
@@ -84,11 +86,16 @@ def _embed(args) -> int:
 def _fit(args) -> int:
     import joblib
 
-    from .embedder import make_timbre_embedder
+    from .embedder import fit_in_chunks, make_timbre_embedder
 
     paths, labels = _read_manifest(args.manifest, args.label_column)
     embedder = make_timbre_embedder(n_jobs=args.n_jobs)
-    embedder.fit(paths, np.asarray(labels))
+    X, y = paths, np.asarray(labels)
+    if args.augment:
+        from .augment import augment_clips
+
+        X, y = augment_clips(paths, y, n_copies=args.augment, random_state=0)
+    fit_in_chunks(embedder, X, y)
     joblib.dump(embedder, args.output)
     print(f"sktimbre: fitted on {len(paths)} clips, {len(set(labels))} labels -> "
           f"{args.output}", file=sys.stderr)
@@ -133,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     fit.add_argument("manifest", help="CSV with columns path and a label column")
     fit.add_argument("-o", "--output", required=True, help="where to save (.joblib)")
     fit.add_argument("--label-column", default="program")
+    fit.add_argument("--augment", type=int, default=2, metavar="N",
+                     help="augmented copies of each clip to fit on (default 2; 0 for none)")
     fit.add_argument("--n-jobs", type=int, default=1)
     fit.set_defaults(run=_fit)
 

@@ -28,7 +28,7 @@ from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .io import ClipWarning, load_audio
+from .io import ClipWarning, InvalidClipError, load_audio
 
 __all__ = ["AudioFrontEnd", "ClipBatch", "stft_analysis", "cqt_analysis", "f0_analysis"]
 
@@ -281,14 +281,27 @@ class ClipBatch(Sequence):
 
     def report_errors(self) -> None:
         """Warn with :class:`~sktimbre.io.ClipWarning` about every clip that failed."""
-        if self.errors:
-            lines = "\n".join(f"  {msg}" for msg in self.errors.values())
-            warnings.warn(
-                f"{len(self.errors)} of {len(self)} clips could not be used and give NaN rows:\n"
-                f"{lines}",
-                ClipWarning,
-                stacklevel=3,
-            )
+        _warn_clip_errors(self.errors, len(self), stacklevel=4)
+
+
+def _warn_clip_errors(errors: dict, n_clips: int, *, stacklevel: int = 3) -> None:
+    if errors:
+        lines = "\n".join(f"  {msg}" for _, msg in sorted(errors.items()))
+        warnings.warn(
+            f"{len(errors)} of {n_clips} clips could not be used and give NaN rows:\n{lines}",
+            ClipWarning,
+            stacklevel=stacklevel,
+        )
+
+
+def _offset_errors(errors: dict, start: int) -> dict:
+    """Error messages of a chunk starting at clip ``start``, numbered in the whole batch."""
+    return {i + start: msg.replace(f"clip {i} ", f"clip {i + start} ", 1)
+            for i, msg in errors.items()}
+
+
+def _offset_exception(exc, start: int):
+    return type(exc)(exc.index + start, exc.source, exc.reason)
 
 
 def _load_chunk(items, start, sr, on_error, analyses):
@@ -306,16 +319,9 @@ def _load_chunk(items, start, sr, on_error, analyses):
 def _load(items, sr, on_error, start):
     try:
         clips, sources, errors = load_audio(items, sr=sr, on_error=on_error)
-    except ValueError as exc:
-        # Re-number the clip in the message relative to the whole batch.
-        from .io import InvalidClipError
-
-        if isinstance(exc, InvalidClipError):
-            raise type(exc)(exc.index + start, exc.source, exc.reason) from None
-        raise
-    errors = {i + start: msg.replace(f"clip {i} ", f"clip {i + start} ", 1)
-              for i, msg in errors.items()}
-    return clips, sources, errors
+    except InvalidClipError as exc:
+        raise _offset_exception(exc, start) from None
+    return clips, sources, _offset_errors(errors, start)
 
 
 def as_clip_batch(X, *, sr: int, on_error: str = "raise") -> ClipBatch:

@@ -5,8 +5,9 @@ of the descriptor vector, so a fitted one is stored as two arrays -- a matrix an
 an offset -- in ``sktimbre/data/default_embedder.npz``, together with the names
 of the descriptor columns it expects. That file does not depend on the versions
 of scikit-learn or joblib, unlike a pickle. It was fitted on every clip of the
-two development libraries (fluidr3 and freepats; see ``docs/benchmark.md``),
-because fitting on more sample libraries generalises better to a new one.
+two development libraries (fluidr3 and freepats; see ``docs/benchmark.md``) plus
+two augmented copies of each (:mod:`sktimbre.augment`), because fitting on more,
+and more varied, sample libraries generalises better to a new one.
 
 Regenerate it with::
 
@@ -21,13 +22,17 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import validate_data
 
-__all__ = ["FrozenLinearProjection", "load_pretrained_embedder", "fit_pretrained"]
+__all__ = ["load_pretrained_embedder", "fit_pretrained"]
 
 _PATH = os.path.join(os.path.dirname(__file__), "data", "default_embedder.npz")
 
 
-class FrozenLinearProjection(TransformerMixin, BaseEstimator):
+class _FrozenLinearProjection(TransformerMixin, BaseEstimator):
     """A fixed affine map ``X @ components.T + offset``: a fitted head, frozen.
+
+    Private: built by :func:`load_pretrained_embedder`, not by users. Its width is
+    fixed by the stored map, so scikit-learn's generic estimator checks (which
+    feed random widths) do not apply; ``tests/test_pretrained.py`` tests it.
 
     Parameters
     ----------
@@ -44,8 +49,8 @@ class FrozenLinearProjection(TransformerMixin, BaseEstimator):
     Examples
     --------
     >>> import numpy as np
-    >>> from sktimbre.pretrained import FrozenLinearProjection
-    >>> proj = FrozenLinearProjection(np.array([[1.0, 1.0]]), np.array([-1.0]))
+    >>> from sktimbre.pretrained import _FrozenLinearProjection
+    >>> proj = _FrozenLinearProjection(np.array([[1.0, 1.0]]), np.array([-1.0]))
     >>> proj.fit_transform(np.array([[1.0, 2.0]]))
     array([[2.]])
     """
@@ -65,7 +70,7 @@ class FrozenLinearProjection(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        self : FrozenLinearProjection
+        self : _FrozenLinearProjection
         """
         components = np.asarray(self.components, dtype=np.float64)
         if components.ndim != 2 or np.shape(self.offset) != (components.shape[0],):
@@ -131,8 +136,7 @@ def load_pretrained_embedder(*, n_jobs: int | None = None, on_error: str = "rais
     -------
     embedder : sklearn.pipeline.Pipeline
         ``frontend``, ``features`` (the default families), ``scale`` (passthrough:
-        folded into the projection) and ``project`` (a
-        :class:`FrozenLinearProjection`).
+        folded into the projection) and ``project`` (the fitted linear map).
 
     Examples
     --------
@@ -155,11 +159,12 @@ def load_pretrained_embedder(*, n_jobs: int | None = None, on_error: str = "rais
                            "this version of sktimbre; regenerate it with "
                            "`python -m sktimbre.pretrained DATA_DIR...`")
     embedder.set_params(scale="passthrough",
-                        project=FrozenLinearProjection(components, offset))
+                        project=_FrozenLinearProjection(components, offset))
     return embedder
 
 
-def fit_pretrained(data_dirs: list[str], output: str = _PATH, *, n_jobs: int = 1) -> None:
+def fit_pretrained(data_dirs: list[str], output: str = _PATH, *, n_copies: int = 2,
+                   n_jobs: int = 1) -> None:
     """Fit the default embedder on labelled libraries and store its linear head.
 
     Parameters
@@ -169,12 +174,15 @@ def fit_pretrained(data_dirs: list[str], output: str = _PATH, *, n_jobs: int = 1
         ``"{program}"``, pooled across folders (same GM program = same class).
     output : str
         The ``.npz`` file to write.
+    n_copies : int, default=2
+        Augmented copies per clip added to the fitting set
+        (:func:`sktimbre.augment.augment_clips`, ``random_state=0``).
     n_jobs : int, default=1
         Worker processes.
     """
     import csv
 
-    from .embedder import make_timbre_embedder
+    from .embedder import fit_in_chunks, make_timbre_embedder
 
     paths, labels = [], []
     for folder in data_dirs:
@@ -183,7 +191,12 @@ def fit_pretrained(data_dirs: list[str], output: str = _PATH, *, n_jobs: int = 1
                 paths.append(os.path.join(folder, row["path"]))
                 labels.append(int(row["program"]))
     embedder = make_timbre_embedder(n_jobs=n_jobs)
-    embedder.fit(paths, np.asarray(labels))
+    X, y = paths, np.asarray(labels)
+    if n_copies:
+        from .augment import augment_clips
+
+        X, y = augment_clips(paths, y, n_copies=n_copies, random_state=0)
+    fit_in_chunks(embedder, X, y)
     names = embedder.named_steps["features"].get_feature_names_out()
     components, offset = _linearise(embedder[2:], len(names))
     os.makedirs(os.path.dirname(output), exist_ok=True)

@@ -137,3 +137,23 @@ def test_unknown_families_or_projection_raise():
         make_timbre_embedder("best")
     with pytest.raises(ValueError, match="projection"):
         make_timbre_embedder(projection="tsne")
+
+
+def test_chunked_extraction_equals_whole_and_numbers_bad_clips_globally(notes, tmp_path):
+    from sktimbre import ClipWarning, InvalidClipError
+    from sktimbre.embedder import extract_features, fit_in_chunks
+
+    X, y, _ = notes
+    emb = make_timbre_embedder()
+    np.testing.assert_allclose(extract_features(emb, X[:20], chunk_size=6),
+                               emb[:2].transform(X[:20]), rtol=1e-10)
+    bad = list(X[:9]) + [str(tmp_path / "gone.wav")]
+    with pytest.raises(InvalidClipError, match=r"clip 9 \(.*gone.wav\)"):
+        extract_features(emb, bad, chunk_size=4)
+    emb_nan = make_timbre_embedder(on_error="nan")
+    with pytest.warns(ClipWarning, match=r"1 of 10 clips(.|\n)*clip 9 "):
+        F = extract_features(emb_nan, bad, chunk_size=4)
+    assert np.isnan(F[9]).all() and np.isfinite(F[:9]).all()
+    fitted = fit_in_chunks(make_timbre_embedder(), X, y, chunk_size=50)
+    np.testing.assert_allclose(fitted.transform(X[:5]),
+                               make_timbre_embedder().fit(X, y).transform(X[:5]), atol=1e-8)

@@ -1,0 +1,106 @@
+"""Extraction throughput, as ratios against a reference run in the same process.
+
+Usage::
+
+    python benchmarks/speed.py ../shared/data/fluidr3 [--n-clips 300] [--rounds 3]
+
+Measures audio-seconds per CPU-second (``time.process_time``, one process) of:
+
+* ``reference``: the librosa snippet users start from, clip by clip (decode with
+  ``librosa.load``, then chroma-CENS, contrast, MFCC and deltas, each computing
+  its own STFT/CQT);
+* ``seed union``: the same 58 numbers from sktimbre's parts (front end +
+  ``seed_feature_union``), decoding once and sharing the STFT;
+* ``default union``: the default embedder's families (no chroma);
+* ``default embedder``: the whole pretrained default pipeline, transform only.
+
+The runs are interleaved over several rounds and the best round of each is kept,
+so a busy shared machine distorts the ratios as little as possible. The ratio
+column (speed relative to the reference) is the number to compare across
+machines; the absolute throughput is machine-dependent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import time
+import warnings
+
+import numpy as np
+
+
+def _reference(paths):
+    import librosa
+
+    out = []
+    for path in paths:
+        y, sr = librosa.load(path, sr=22050)
+        ce = librosa.feature.chroma_cens(y=y, sr=sr).mean(axis=1)
+        spc = librosa.feature.spectral_contrast(y=y, sr=sr).mean(axis=1)
+        m = librosa.feature.mfcc(y=y, sr=sr, n_mfcc=13)
+        out.append(np.concatenate([ce, spc, m.mean(1), librosa.feature.delta(m).mean(1),
+                                   librosa.feature.delta(m, order=2).mean(1)]))
+    return np.array(out)
+
+
+def _union_runner(make_union):
+    from sktimbre import AudioFrontEnd
+    from sktimbre.embedder import _union_analyses
+
+    def run(paths):
+        union = make_union()
+        batch = AudioFrontEnd(analyses=_union_analyses(union)).transform(paths)
+        return union.fit_transform(batch)
+
+    return run
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("data_dir", help="folder with manifest.csv and the audio it lists")
+    parser.add_argument("--n-clips", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args(argv)
+
+    from sktimbre import load_pretrained_embedder, seed_feature_union
+    from sktimbre.embedder import default_feature_union
+
+    with open(os.path.join(args.data_dir, "manifest.csv"), newline="") as f:
+        rows = list(csv.DictReader(f))
+    rng = np.random.default_rng(0)
+    pick = np.sort(rng.choice(len(rows), size=min(args.n_clips, len(rows)), replace=False))
+    paths = [os.path.join(args.data_dir, rows[i]["path"]) for i in pick]
+    audio_s = sum(float(rows[i]["duration_s"]) for i in pick)
+
+    pretrained = load_pretrained_embedder()
+    runners = {
+        "reference (librosa snippet)": _reference,
+        "seed union (same 58 numbers)": _union_runner(seed_feature_union),
+        "default union": _union_runner(default_feature_union),
+        "default embedder (transform)": pretrained.transform,
+    }
+    # warm-up: imports, numba compilation, caches
+    for run in runners.values():
+        run(paths[:4])
+    best = {name: np.inf for name in runners}
+    for _ in range(args.rounds):
+        for name, run in runners.items():
+            start = time.process_time()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                run(paths)
+            best[name] = min(best[name], time.process_time() - start)
+    ref = best["reference (librosa snippet)"]
+    print(f"{len(paths)} clips, {audio_s:.0f} s of audio, best of {args.rounds} rounds, "
+          "one process\n")
+    print("| extraction | CPU s | audio-s per CPU-s | speed vs reference |")
+    print("|---|---|---|---|")
+    for name, cpu in best.items():
+        print(f"| {name} | {cpu:.2f} | {audio_s / cpu:.0f} | {ref / cpu:.2f}x |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

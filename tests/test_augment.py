@@ -1,0 +1,68 @@
+import numpy as np
+import pytest
+
+from sktimbre.augment import augment_clip, augment_clips
+
+from .conftest import SR, harmonic_tone
+
+
+def _centroid(y):
+    spectrum = np.abs(np.fft.rfft(y))
+    freqs = np.fft.rfftfreq(len(y), 1 / SR)
+    return (spectrum * freqs).sum() / spectrum.sum()
+
+
+def _peak_hz(y):
+    spectrum = np.abs(np.fft.rfft(y * np.hanning(len(y)), n=8 * len(y)))
+    return np.fft.rfftfreq(8 * len(y), 1 / SR)[spectrum.argmax()]
+
+
+NEUTRAL = dict(tilt_db_per_octave=(0, 0), gain_db=(0, 0), detune_cents=(0, 0),
+               reverb_probability=0.0)
+
+
+def test_neutral_settings_return_the_clip():
+    y = harmonic_tone(220.0)
+    np.testing.assert_allclose(augment_clip(y, **NEUTRAL, random_state=0), y, atol=1e-6)
+
+
+def test_tilt_moves_the_spectral_centroid_the_right_way():
+    y = harmonic_tone(220.0, n_harmonics=30)
+    up = augment_clip(y, **{**NEUTRAL, "tilt_db_per_octave": (6, 6)}, random_state=0)
+    down = augment_clip(y, **{**NEUTRAL, "tilt_db_per_octave": (-6, -6)}, random_state=0)
+    assert _centroid(down) < _centroid(y) < _centroid(up)
+
+
+def test_detune_shifts_pitch_by_the_drawn_cents():
+    y = harmonic_tone(440.0, duration=1.0, n_harmonics=1, decay=0.0)
+    shifted = augment_clip(y, **{**NEUTRAL, "detune_cents": (100, 100)}, random_state=0)
+    assert 1200 * np.log2(_peak_hz(shifted) / 440.0) == pytest.approx(100, abs=5)
+    assert len(shifted) == pytest.approx(len(y) / 2 ** (100 / 1200), abs=2)
+
+
+def test_reverb_extends_a_decaying_note():
+    y = np.zeros(SR, np.float32)
+    y[:2000] = harmonic_tone(300.0, duration=2000 / SR, decay=0.0)
+    wet = augment_clip(y, **{**NEUTRAL, "reverb_probability": 1.0, "rt60_s": (0.5, 0.5),
+                             "reverb_wet": (0.5, 0.5)}, random_state=0)
+    assert np.sqrt(np.mean(wet[6000:8000] ** 2)) > 100 * np.sqrt(np.mean(y[6000:8000] ** 2) + 1e-20)
+
+
+def test_augment_clips_is_deterministic_and_repeats_labels():
+    X = [harmonic_tone(f) for f in (200.0, 300.0, 400.0)]
+    a, ya = augment_clips(X, [0, 1, 2], n_copies=2, random_state=5)
+    b, _ = augment_clips(X, [0, 1, 2], n_copies=2, random_state=5)
+    assert len(a) == 9 and ya.tolist() == [0, 1, 2] * 3
+    for u, v in zip(a, b, strict=True):
+        np.testing.assert_array_equal(u, v)
+    np.testing.assert_array_equal(a[0], X[0])
+    assert not np.array_equal(a[3][:1000], a[6][:1000])  # copies differ from each other
+    only_copies = augment_clips(X, n_copies=1, keep_original=False, random_state=5)
+    assert len(only_copies) == 3
+
+
+def test_augment_clips_validates_its_arguments():
+    with pytest.raises(ValueError, match="n_copies"):
+        augment_clips([harmonic_tone(200.0)], n_copies=0)
+    with pytest.raises(ValueError, match="2 labels for 1 clips"):
+        augment_clips([harmonic_tone(200.0)], [0, 1])

@@ -1,0 +1,68 @@
+"""The benchmark scripts run end to end (on tiny synthetic libraries)."""
+
+import csv
+import importlib.util
+import os
+
+import pytest
+import soundfile as sf
+
+from sktimbre.datasets import make_notes
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _load(name):
+    spec = importlib.util.spec_from_file_location(name, os.path.join(ROOT, "benchmarks",
+                                                                     f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _library(folder, seed):
+    """A manifest-style library: 4 'programs' over a pitch range, 2 families."""
+    X, y, pitch = make_notes(n_instruments=4, pitches=range(48, 72, 2), velocities=(1.0,),
+                             duration=0.5, random_state=seed, return_pitch=True)
+    os.makedirs(folder / "audio")
+    rows = []
+    for i, (clip, label, p) in enumerate(zip(X, y, pitch, strict=True)):
+        path = f"audio/c{i:03d}.wav"
+        sf.write(folder / path, clip, 22050)
+        rows.append({"path": path, "program": int(label), "family": f"fam{label // 2}",
+                     "midi_pitch": int(p), "duration_s": 0.5})
+    with open(folder / "manifest.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return str(folder)
+
+
+@pytest.fixture(scope="module")
+def libraries(tmp_path_factory):
+    root = tmp_path_factory.mktemp("libs")
+    return _library(root / "a", 0), _library(root / "b", 0)
+
+
+def test_quality_benchmark_prints_one_row_per_configuration(libraries, tmp_path, capsys):
+    out = tmp_path / "table.md"
+    quality = _load("quality")
+    assert quality.main([*libraries, "--configs", "seed-raw,default", "--markdown",
+                         str(out)]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
+    assert [r.split("|")[1].strip() for r in rows[1:]] == ["seed-raw", "default"]
+    # same instruments in both "libraries": the default must find them
+    default = [float(v) for v in rows[2].split("|")[3:-1]]
+    assert default[2] > 0.9  # A->B top-1
+    assert out.read_text().count("\n") == 4
+
+
+def test_quality_benchmark_rejects_unknown_configuration(libraries):
+    with pytest.raises(SystemExit):
+        _load("quality").main([*libraries, "--configs", "nope"])
+
+
+def test_speed_benchmark_reports_ratios(libraries, capsys):
+    assert _load("speed").main([libraries[0], "--n-clips", "6", "--rounds", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "| default union |" in out and "x |" in out

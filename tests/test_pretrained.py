@@ -1,0 +1,39 @@
+import numpy as np
+import pytest
+
+from sktimbre import load_pretrained_embedder, make_timbre_embedder
+from sktimbre.datasets import make_notes
+from sktimbre.metrics import mean_average_precision
+from sktimbre.pretrained import _FrozenLinearProjection, _linearise
+
+
+def test_linearised_head_equals_the_fitted_pipeline():
+    X, y = make_notes(n_instruments=4, pitches=range(48, 72, 3), random_state=0)
+    embedder = make_timbre_embedder(projection="pitch-null-lda").fit(X, y)
+    F = embedder[:2].transform(X)
+    components, offset = _linearise(embedder[2:], F.shape[1])
+    np.testing.assert_allclose(F @ components.T + offset, embedder[2:].transform(F),
+                               rtol=1e-8, atol=1e-8)
+
+
+def test_pretrained_embedder_groups_unseen_synthetic_instruments():
+    # never fitted on make_notes: a fair check that the shipped map is sensible
+    X, y = make_notes(n_instruments=4, pitches=range(48, 72, 4), random_state=3)
+    embedder = load_pretrained_embedder()
+    E = embedder.transform(X)
+    assert E.shape == (len(X), 25) and np.isfinite(E).all()
+    assert mean_average_precision(E, y) > 0.5  # chance is about 0.27
+
+
+def test_pretrained_embedder_reports_bad_clips_as_nan_rows():
+    X, _ = make_notes(n_instruments=1, pitches=[60], velocities=[1.0], random_state=0)
+    with pytest.warns(UserWarning, match="1 of 2 clips"):
+        E = load_pretrained_embedder(on_error="nan").transform([X[0], np.array([])])
+    assert np.isfinite(E[0]).all() and np.isnan(E[1]).all()
+
+
+def test_frozen_projection_checks_its_shapes():
+    with pytest.raises(ValueError, match="expects 3"):
+        _FrozenLinearProjection(np.ones((2, 3)), np.zeros(2)).fit(np.ones((4, 2)))
+    with pytest.raises(ValueError, match="one value per row"):
+        _FrozenLinearProjection(np.ones((2, 3)), np.zeros(3)).fit(np.ones((4, 3)))
