@@ -83,8 +83,9 @@ def test_harmonic_rejects_inverted_search_range():
 
 
 def test_harmonic_and_pitch_share_one_stft_and_one_f0(notes, monkeypatch):
-    import sktimbre.frontend as frontend_module
     from sklearn.pipeline import FeatureUnion
+
+    import sktimbre.frontend as frontend_module
 
     calls = []
     original = frontend_module._f0_of_stft
