@@ -117,8 +117,15 @@ def main(argv: list[str] | None = None) -> int:
 
     Examples
     --------
+    >>> import os, tempfile
+    >>> import soundfile as sf
     >>> from sktimbre.cli import main
-    >>> main(["--version"])  # doctest: +SKIP
+    >>> from sktimbre.datasets import make_notes
+    >>> X, y = make_notes(n_instruments=1, pitches=[60], velocities=[1.0], random_state=0)
+    >>> folder = tempfile.mkdtemp()
+    >>> sf.write(os.path.join(folder, "note.wav"), X[0], 22050)
+    >>> main(["embed", folder, "-o", os.path.join(folder, "embeddings.csv")])
+    0
     """
     from . import __version__
     from .io import InvalidClipError

@@ -179,6 +179,25 @@ def fit_pretrained(data_dirs: list[str], output: str = _PATH, *, n_copies: int =
         (:func:`sktimbre.augment.augment_clips`, ``random_state=0``).
     n_jobs : int, default=1
         Worker processes.
+
+    Examples
+    --------
+    >>> import csv, os, tempfile
+    >>> import numpy as np
+    >>> import soundfile as sf
+    >>> from sktimbre.datasets import make_notes
+    >>> from sktimbre.pretrained import fit_pretrained
+    >>> X, y = make_notes(n_instruments=3, pitches=[48, 60, 72], random_state=0)
+    >>> folder = tempfile.mkdtemp()
+    >>> with open(os.path.join(folder, "manifest.csv"), "w", newline="") as f:
+    ...     writer = csv.writer(f)
+    ...     _ = writer.writerow(["path", "program"])
+    ...     for i, (clip, label) in enumerate(zip(X, y)):
+    ...         sf.write(os.path.join(folder, f"{i}.wav"), clip, 22050)
+    ...         _ = writer.writerow([f"{i}.wav", label])
+    >>> fit_pretrained([folder], os.path.join(folder, "map.npz"), n_copies=1)
+    >>> sorted(np.load(os.path.join(folder, "map.npz")))
+    ['components', 'feature_names', 'offset']
     """
     import csv
 

@@ -4,7 +4,17 @@ import warnings
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sktimbre import MFCC, AudioFrontEnd, Chroma, MelBands, SpectralContrast
+from sktimbre import (
+    MFCC,
+    AudioFrontEnd,
+    Chroma,
+    HarmonicDescriptors,
+    MelBands,
+    PitchEstimate,
+    SpectralContrast,
+    SpectralShape,
+    TemporalEnvelope,
+)
 
 # Why these checks are expected to fail: audio is not a table.
 CLIP_LENGTH_IS_NOT_A_FEATURE_COUNT = (
@@ -34,6 +44,11 @@ ESTIMATORS = [
     SpectralContrast(pooling=["median", "max"]),
     Chroma(),
     Chroma(variant="stft"),
+    SpectralShape(),
+    SpectralShape(log_frequency=False, pooling=["mean", "kurtosis"], active_db=None),
+    TemporalEnvelope(),
+    HarmonicDescriptors(n_harmonics=6, n_bands=4),
+    PitchEstimate(),
 ]
 
 

@@ -9,7 +9,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names_in
 
-from ..frontend import ClipBatch, as_clip_batch, stft_analysis
+from ..frontend import ClipBatch, as_clip_batch, f0_analysis, stft_analysis
 from ..pooling import POOLING_STATISTICS, check_pooling, pool_frames, pooled_feature_names
 
 _POOLING_CONSTRAINT = [StrOptions(set(POOLING_STATISTICS)), list, tuple]
@@ -180,3 +180,27 @@ class FrameDescriptorFamily(DescriptorFamily):
 
     def _check_settings(self) -> None:
         check_pooling(self.pooling)
+
+
+class F0DescriptorFamily(DescriptorFamily):
+    """A family that needs the clip's f0: a long STFT and the f0 estimate derived from it.
+
+    Both are analyses of the batch, so every such family shares them.
+    """
+
+    _parameter_constraints: dict = {
+        **DescriptorFamily._parameter_constraints,
+        "fmin": [Interval(Real, 0, None, closed="neither")],
+        "fmax": [Interval(Real, 0, None, closed="neither")],
+        "n_fft": [Interval(Integral, 16, None, closed="left")],
+        "hop_length": [Interval(Integral, 1, None, closed="left")],
+        "window": [str, tuple],
+    }
+
+    def _check_settings(self) -> None:
+        if self.fmin >= self.fmax:
+            raise ValueError(f"fmin={self.fmin} Hz must be below fmax={self.fmax} Hz")
+
+    def _analyses(self) -> list[tuple]:
+        return [stft_analysis(self.n_fft, self.hop_length, self.window),
+                f0_analysis(self.n_fft, self.hop_length, self.window, self.fmin, self.fmax)]

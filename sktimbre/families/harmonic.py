@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 from sklearn.utils._param_validation import Interval
 
 from .._dsp.harmonic import harmonic_descriptors, harmonic_feature_names
-from ..frontend import f0_analysis, stft_analysis
-from ._base import DescriptorFamily
+from ._base import F0DescriptorFamily
 
 __all__ = ["HarmonicDescriptors"]
 
 
-class HarmonicDescriptors(DescriptorFamily):
+class HarmonicDescriptors(F0DescriptorFamily):
     """Harmonic structure relative to the note's own fundamental, one set per clip.
 
     The fundamental f0 is estimated from the clip's average magnitude spectrum by
@@ -76,14 +75,9 @@ class HarmonicDescriptors(DescriptorFamily):
     """
 
     _parameter_constraints: dict = {
-        **DescriptorFamily._parameter_constraints,
+        **F0DescriptorFamily._parameter_constraints,
         "n_harmonics": [Interval(Integral, 5, None, closed="left")],
         "n_bands": [Interval(Integral, 1, None, closed="left")],
-        "fmin": [Interval(Real, 0, None, closed="neither")],
-        "fmax": [Interval(Real, 0, None, closed="neither")],
-        "n_fft": [Interval(Integral, 16, None, closed="left")],
-        "hop_length": [Interval(Integral, 1, None, closed="left")],
-        "window": [str, tuple],
     }
 
     def __init__(self, *, n_harmonics=12, n_bands=18, fmin=27.5, fmax=4200.0, n_fft=8192,
@@ -96,14 +90,6 @@ class HarmonicDescriptors(DescriptorFamily):
         self.hop_length = hop_length
         self.window = window
         self.sr = sr
-
-    def _check_settings(self) -> None:
-        if self.fmin >= self.fmax:
-            raise ValueError(f"fmin={self.fmin} Hz must be below fmax={self.fmax} Hz")
-
-    def _analyses(self) -> list[tuple]:
-        return [stft_analysis(self.n_fft, self.hop_length, self.window),
-                f0_analysis(self.n_fft, self.hop_length, self.window, self.fmin, self.fmax)]
 
     def _descriptor_names(self) -> list[str]:
         return [f"harm_{n}" for n in harmonic_feature_names(self.n_harmonics, self.n_bands)]

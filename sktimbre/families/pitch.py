@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from numbers import Integral, Real
-
 import numpy as np
-from sklearn.utils._param_validation import Interval
 
-from ..frontend import f0_analysis
-from ._base import DescriptorFamily
+from ._base import F0DescriptorFamily
 
 __all__ = ["PitchEstimate"]
 
 
-class PitchEstimate(DescriptorFamily):
+class PitchEstimate(F0DescriptorFamily):
     """One column, ``f0_log2``: log2 of the clip's estimated fundamental in Hz.
 
     Pitch is what a timbre vector must *not* encode; this column exists so that
@@ -52,14 +48,7 @@ class PitchEstimate(DescriptorFamily):
     array([220., 440.])
     """
 
-    _parameter_constraints: dict = {
-        **DescriptorFamily._parameter_constraints,
-        "fmin": [Interval(Real, 0, None, closed="neither")],
-        "fmax": [Interval(Real, 0, None, closed="neither")],
-        "n_fft": [Interval(Integral, 16, None, closed="left")],
-        "hop_length": [Interval(Integral, 1, None, closed="left")],
-        "window": [str, tuple],
-    }
+    _parameter_constraints: dict = {**F0DescriptorFamily._parameter_constraints}
 
     def __init__(self, *, fmin=27.5, fmax=4200.0, n_fft=8192, hop_length=2048, window="hann",
                  sr=22050):
@@ -69,16 +58,6 @@ class PitchEstimate(DescriptorFamily):
         self.hop_length = hop_length
         self.window = window
         self.sr = sr
-
-    def _check_settings(self) -> None:
-        if self.fmin >= self.fmax:
-            raise ValueError(f"fmin={self.fmin} Hz must be below fmax={self.fmax} Hz")
-
-    def _analyses(self) -> list[tuple]:
-        from ..frontend import stft_analysis
-
-        return [stft_analysis(self.n_fft, self.hop_length, self.window),
-                f0_analysis(self.n_fft, self.hop_length, self.window, self.fmin, self.fmax)]
 
     def _descriptor_names(self) -> list[str]:
         return ["f0_log2"]
