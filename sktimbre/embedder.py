@@ -58,7 +58,7 @@ def seed_feature_union() -> FeatureUnion:
 
 
 def default_feature_union() -> FeatureUnion:
-    """The descriptor families of the default embedder (116 columns).
+    """The descriptor families of the default embedder (118 columns).
 
     Chosen on the cross-library benchmark (``docs/benchmark.md``): the compact
     part of the snippet vector without chroma and without the absolute level,
