@@ -98,8 +98,7 @@ def configurations() -> dict[str, dict]:
         "default/lda": dict(projection="lda"),
         "default/nca": dict(projection="nca"),
         "default/pitch-null-lda": dict(projection="pitch-null-lda"),
-        "default+augment(2)": dict(augment=dict(n_copies=2, detune_cents=(-200, 200),
-                                                tilt_db_per_octave=(-4, 4))),
+        "default+augment(2)": dict(augment=dict(n_copies=2)),
     }
 
 
