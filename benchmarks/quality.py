@@ -99,6 +99,8 @@ def configurations() -> dict[str, dict]:
         "default/nca": dict(projection="nca"),
         "default/pitch-null-lda": dict(projection="pitch-null-lda"),
         "default+augment(2)": dict(augment=dict(n_copies=2)),
+        "default/pitch-null-lda+augment(2)": dict(projection="pitch-null-lda",
+                                                  augment=dict(n_copies=2)),
     }
 
 

@@ -235,13 +235,16 @@ def spectral_shape(S, freqs, *, rolloff_percent=0.95, log_frequency=False) -> np
         axis = freqs
 
     # --- moments (centroid, spread, skewness, kurtosis)
-    centroid = np.einsum("k,...kt->...t", axis, X) * inv_total
-    d = axis[:, None] - centroid[..., None, :]
-    d2 = d * d
-    m2 = np.einsum("...kt,...kt->...t", d2, X) * inv_total
-    m3 = np.einsum("...kt,...kt,...kt->...t", d2, d, X) * inv_total
-    m4 = np.einsum("...kt,...kt,...kt->...t", d2, d2, X) * inv_total
-    del d, d2
+    # Raw moments about a fixed shift (one matrix product over all frames), then
+    # converted to central ones; the shift keeps the conversion well conditioned.
+    shift = 0.5 * (axis[0] + axis[-1])
+    a = axis - shift
+    raw = (np.stack([a, a**2, a**3, a**4]) @ X) * inv_total[..., None, :]  # (..., 4, T)
+    r1, r2, r3, r4 = (raw[..., i, :] for i in range(4))
+    centroid = r1 + shift
+    m2 = r2 - r1**2
+    m3 = r3 - 3 * r1 * r2 + 2 * r1**3
+    m4 = r4 - 4 * r1 * r3 + 6 * r1**2 * r2 - 3 * r1**4
     spread = np.sqrt(np.maximum(m2, 0.0))
     axis_range = axis[-1] - axis[0]
     ok = spread > _DEGENERATE_SPREAD * axis_range
