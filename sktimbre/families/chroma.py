@@ -9,8 +9,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..frontend import cqt_analysis, stft_analysis
-from ..pooling import check_pooling, pool_frames
-from ._base import FrameDescriptorFamily, active_frames
+from ._base import FrameDescriptorFamily
 
 __all__ = ["Chroma"]
 
@@ -94,25 +93,19 @@ class Chroma(FrameDescriptorFamily):
                                  bins_per_octave=3 * self.n_chroma)]
         return [stft_analysis(self.n_fft, self.hop_length, self.window)]
 
-    def _features(self, batch):
+    def _frames(self, A, sr):
         import librosa
 
-        pooling = check_pooling(self.pooling)
-        (key,) = self._analyses()
-        for idx, A in batch.analysis(key):
-            if self.variant == "cens":
-                F = librosa.feature.chroma_cens(
-                    C=A, sr=batch.sr, hop_length=self.hop_length, n_chroma=self.n_chroma,
-                    bins_per_octave=3 * self.n_chroma, win_len_smooth=self.win_len_smooth,
-                )
-            else:
-                # One call per clip: librosa would estimate one tuning for the whole stack.
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")  # tuning of near-silent clips
-                    F = np.stack([
-                        librosa.feature.chroma_stft(S=S**2, sr=batch.sr, n_fft=self.n_fft,
-                                                    n_chroma=self.n_chroma)
-                        for S in A
-                    ])
-            mask = None if self.active_db is None else active_frames(A, self.active_db)
-            yield idx, pool_frames(F, pooling, mask=mask)
+        if self.variant == "cens":
+            return librosa.feature.chroma_cens(
+                C=A, sr=sr, hop_length=self.hop_length, n_chroma=self.n_chroma,
+                bins_per_octave=3 * self.n_chroma, win_len_smooth=self.win_len_smooth,
+            )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tuning of near-silent clips
+            # One call per clip: librosa would estimate one tuning for the whole stack.
+            return np.stack([
+                librosa.feature.chroma_stft(S=S**2, sr=sr, n_fft=self.n_fft,
+                                            n_chroma=self.n_chroma)
+                for S in A
+            ])
