@@ -150,10 +150,11 @@ class DescriptorFamily(TransformerMixin, BaseEstimator):
 
 
 class FrameDescriptorFamily(DescriptorFamily):
-    """A family of frame-wise descriptors from one STFT, pooled over time per clip.
+    """A family of frame-wise descriptors from one analysis, pooled over time per clip.
 
-    Subclasses define ``_frames(S, sr)``: magnitude STFT stack
-    ``(n_clips, n_bins, n_frames)`` to descriptors ``(n_clips, n_descriptors, n_frames)``.
+    Subclasses define ``_frames(A, sr)``: an analysis stack ``(n_clips, n_bins,
+    n_frames)`` -- the magnitude STFT unless they override ``_analyses`` -- to
+    descriptors ``(n_clips, n_descriptors, n_frames)``.
     """
 
     _parameter_constraints: dict = {
