@@ -38,6 +38,18 @@ def _tilt(y: np.ndarray, sr: int, db_per_octave: float) -> np.ndarray:
     return np.fft.irfft(spectrum * gain, n=2 * n)[:n]
 
 
+def _smooth_eq(y: np.ndarray, sr: int, max_db: float, rng) -> np.ndarray:
+    """Random smooth equaliser: gains drawn in [-max_db, max_db] at octaves 62.5 Hz-8 kHz,
+    interpolated on a log-frequency axis (zero-phase, via the FFT)."""
+    n = len(y)
+    spectrum = np.fft.rfft(y, n=2 * n)
+    freqs = np.fft.rfftfreq(2 * n, d=1.0 / sr)
+    nodes = np.log2(62.5 * 2.0 ** np.arange(8))
+    gains_db = rng.uniform(-max_db, max_db, size=len(nodes))
+    curve_db = np.interp(np.log2(np.maximum(freqs, 20.0)), nodes, gains_db)
+    return np.fft.irfft(spectrum * 10.0 ** (curve_db / 20.0), n=2 * n)[:n]
+
+
 def _detune(y: np.ndarray, cents: float) -> np.ndarray:
     """Shift pitch and speed together by ``cents`` (resampling, like a varispeed tape)."""
     if cents == 0 or len(y) < 2:
@@ -66,6 +78,7 @@ def augment_clip(
     tilt_db_per_octave: tuple[float, float] = (-4.0, 4.0),
     gain_db: tuple[float, float] = (-12.0, 6.0),
     detune_cents: tuple[float, float] = (-200.0, 200.0),
+    eq_db: float = 0.0,
     reverb_probability: float = 0.5,
     rt60_s: tuple[float, float] = (0.2, 0.8),
     reverb_wet: tuple[float, float] = (0.05, 0.3),
@@ -86,6 +99,9 @@ def augment_clip(
         microphone, room or EQ).
     gain_db : (float, float), default=(-12.0, 6.0)
         Level change range in dB (the result is clipped to [-1, 1]).
+    eq_db : float, default=0.0
+        Largest gain in dB of a random smooth equaliser (gains drawn per octave
+        from 62.5 Hz to 8 kHz); 0 disables it.
     detune_cents : (float, float), default=(-200.0, 200.0)
         Pitch-and-speed shift range in cents. Resampling moves the body
         resonances with the pitch, as a slightly smaller or larger instrument of
@@ -116,6 +132,8 @@ def augment_clip(
     rng = check_random_state(random_state)
     out = np.asarray(y, dtype=np.float64)
     out = _tilt(out, sr, rng.uniform(*tilt_db_per_octave))
+    if eq_db > 0:
+        out = _smooth_eq(out, sr, eq_db, rng)
     out = _detune(out, rng.uniform(*detune_cents))
     if rng.uniform() < reverb_probability:
         out = _reverb(out, sr, rng.uniform(*rt60_s), rng.uniform(*reverb_wet), rng)
