@@ -67,3 +67,16 @@ def test_augment_clips_validates_its_arguments():
         augment_clips([harmonic_tone(200.0)], n_copies=0)
     with pytest.raises(ValueError, match="2 labels for 1 clips"):
         augment_clips([harmonic_tone(200.0)], [0, 1])
+
+
+def test_smooth_eq_changes_levels_by_at_most_its_range():
+    rng = np.random.default_rng(0)
+    y = rng.standard_normal(SR).astype(np.float32) * 0.1
+    eq = augment_clip(y, **{**NEUTRAL, "eq_db": 6.0}, random_state=1)
+    Y, E = np.abs(np.fft.rfft(y)), np.abs(np.fft.rfft(eq))
+    freqs = np.fft.rfftfreq(SR, 1 / SR)
+    for lo in (100, 400, 1600, 6400):  # octave bands: level change within the EQ range
+        band = (freqs >= lo) & (freqs < 2 * lo)
+        change_db = 10 * np.log10((E[band] ** 2).sum() / (Y[band] ** 2).sum())
+        assert abs(change_db) <= 6.1
+    assert not np.allclose(eq, y, atol=1e-3)
