@@ -19,9 +19,17 @@ from .families import (
 )
 from .frontend import AudioFrontEnd, ClipBatch
 from .io import ClipWarning, InvalidClipError
-from .pretrained import load_pretrained_embedder
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    # Imported on first use, so that `python -m sktimbre.pretrained` runs cleanly.
+    if name == "load_pretrained_embedder":
+        from .pretrained import load_pretrained_embedder
+
+        return load_pretrained_embedder
+    raise AttributeError(f"module 'sktimbre' has no attribute {name!r}")
 
 __all__ = [
     "AudioFrontEnd",

@@ -108,3 +108,10 @@ def test_mel_bands_match_librosa(tones):
 def test_inconsistent_settings_raise_clear_errors(family, match, tones):
     with pytest.raises(ValueError, match=match):
         family.fit_transform(tones)
+
+
+@pytest.mark.parametrize("family", [MFCC(window="nope"), SpectralContrast(window=("kaiser",))],
+                         ids=["unknown", "missing-beta"])
+def test_unknown_window_is_reported_at_fit(family, tones):
+    with pytest.raises(ValueError, match="window="):
+        family.fit(tones)

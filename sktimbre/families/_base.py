@@ -34,6 +34,17 @@ def active_frames(S: np.ndarray, active_db: float) -> np.ndarray:
     return energy > peak * 10.0 ** (-active_db / 10.0)
 
 
+def _check_window(window, n_fft: int) -> None:
+    """Fail at fit, with the parameter's name, on a window scipy does not know."""
+    from scipy.signal import get_window
+
+    try:
+        get_window(window, n_fft)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"window={window!r} is not a window scipy.signal.get_window "
+                         f"knows ({exc})") from None
+
+
 class DescriptorFamily(TransformerMixin, BaseEstimator):
     """Base class of descriptor families: raw audio or a ClipBatch in, one row per clip out.
 
@@ -181,6 +192,7 @@ class FrameDescriptorFamily(DescriptorFamily):
 
     def _check_settings(self) -> None:
         check_pooling(self.pooling)
+        _check_window(self.window, self.n_fft)
 
 
 class F0DescriptorFamily(DescriptorFamily):
@@ -201,6 +213,7 @@ class F0DescriptorFamily(DescriptorFamily):
     def _check_settings(self) -> None:
         if self.fmin >= self.fmax:
             raise ValueError(f"fmin={self.fmin} Hz must be below fmax={self.fmax} Hz")
+        _check_window(self.window, self.n_fft)
 
     def _analyses(self) -> list[tuple]:
         return [stft_analysis(self.n_fft, self.hop_length, self.window),
