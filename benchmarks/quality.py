@@ -20,12 +20,14 @@ Protocol (cosine distance on the embedding throughout; deterministic):
   program accuracy and top-1 GM-family accuracy. Also the reverse (fit B, query A).
 * **Pitch leakage**: 5-fold CV R^2 of a ridge regression predicting ``midi_pitch``
   from the unseen-pitch query embeddings (lower is better).
+* **Robustness to the recording's framing**: A→B top-1 again, with every note of B
+  surrounded by silence (0.3 s before, 1 s after), as another library may cut them.
 
 Nothing is ever fitted on the notes being scored. Each configuration is a real
 :func:`sktimbre.make_timbre_embedder` pipeline; to keep the run short, each
-library is decoded and analysed once (one :class:`~sktimbre.ClipBatch` per library)
-and each distinct descriptor family is computed once per library, then the
-pipeline's remaining steps are fitted per configuration and split.
+library is decoded once and analysed once per front-end setting (one
+:class:`~sktimbre.ClipBatch` each), each distinct descriptor family is computed once
+per batch, then the pipeline's remaining steps are fitted per configuration and split.
 """
 
 from __future__ import annotations
@@ -94,6 +96,7 @@ def configurations() -> dict[str, dict]:
             ("contrast", SpectralContrast()), ("mfcc", MFCC(deltas=2)),
             ("harmonic", HarmonicDescriptors()), ("envelope", TemporalEnvelope())])),
         "default": dict(),
+        "default/untrimmed": dict(trim_db=None),
         "default+chroma": dict(families=with_chroma),
         "default/lda": dict(projection="lda"),
         "default/nca": dict(projection="nca"),
@@ -140,11 +143,13 @@ def _fit_head(head, F, y, aug, rows):
                            np.concatenate([y[rows], y[source[extra]]]))
 
 
-def evaluate(embedder, F_a, meta_a, F_b, meta_b, aug_a=None, aug_b=None) -> dict[str, float]:
+def evaluate(embedder, F_a, meta_a, F_b, meta_b, aug_a=None, aug_b=None,
+             F_b_padded=None) -> dict[str, float]:
     """All benchmark numbers for one embedder, given its union's features per library.
 
     ``aug_a``/``aug_b``: features of augmented copies of A's/B's notes and the index
     of each copy's source note; copies join the fitting set with their source.
+    ``F_b_padded``: features of B's notes surrounded by silence (robustness queries).
     """
     head = embedder[2:]  # scaler and projection; features are precomputed
     res = {}
@@ -172,6 +177,12 @@ def evaluate(embedder, F_a, meta_a, F_b, meta_b, aug_a=None, aug_b=None) -> dict
         family_of = dict(zip(mr["program"], mr["family"], strict=False))
         predicted_family = np.array([family_of[p] for p in ranking[:, 0]])
         res[f"{tag}_family1"] = float(np.mean(predicted_family == mq["family"][shared]))
+        if tag == "ab":
+            res["ab_top1_padded"] = np.nan
+            if F_b_padded is not None:
+                padded = centroid_ranking(model.transform(F_b_padded[shared]), E_ref,
+                                          mr["program"][ref])
+                res["ab_top1_padded"] = float(np.mean(padded[:, 0] == truth))
     return res
 
 
@@ -179,6 +190,7 @@ COLUMNS = [
     ("pitch_map", "unseen-pitch mAP"), ("pitch_1nn", "unseen-pitch 1-NN"),
     ("ab_top1", "A→B top-1"), ("ab_top5", "A→B top-5"), ("ab_family1", "A→B family@1"),
     ("ba_top1", "B→A top-1"), ("pitch_r2", "pitch R²"),
+    ("ab_top1_padded", "A→B top-1, B in silence"),
 ]
 
 
@@ -204,45 +216,50 @@ def main(argv=None) -> int:
         analyses += [k for k in _union_analyses(emb.named_steps["features"]) if k not in analyses]
     meta_a, meta_b = load_manifest(args.library_a), load_manifest(args.library_b)
     t0 = time.perf_counter()
-    frontend = AudioFrontEnd(analyses=analyses, n_jobs=args.n_jobs)
-    batch_a, batch_b = frontend.transform(list(meta_a["path"])), frontend.transform(
-        list(meta_b["path"]))
-    print(f"# decoded and analysed {len(batch_a)} + {len(batch_b)} clips in "
+    decoder = AudioFrontEnd(n_jobs=args.n_jobs)
+    raw = {"a": list(decoder.transform(list(meta_a["path"])).clips),
+           "b": list(decoder.transform(list(meta_b["path"])).clips)}
+    # the robustness queries: B's notes with 0.3 s of silence before and 1 s after
+    silence = np.zeros(int(0.3 * decoder.sr), np.float32), np.zeros(decoder.sr, np.float32)
+    raw["b-padded"] = [np.concatenate([silence[0], c, silence[1]]) for c in raw["b"]]
+    print(f"# decoded {len(raw['a'])} + {len(raw['b'])} clips in "
           f"{time.perf_counter() - t0:.0f} s", file=sys.stderr)
 
-    cache = FeatureCache()
-    augmented = {}  # (library, augment settings) -> (batch, source index)
+    batches = {}  # (clips tag, trim_db) -> ClipBatch with the analyses computed
 
-    def augmented_batch(library, batch, settings):
+    def batch_of(tag, trim_db, clips=None):
+        if (tag, trim_db) not in batches:
+            frontend = AudioFrontEnd(analyses=analyses, trim_db=trim_db, n_jobs=args.n_jobs)
+            batches[tag, trim_db] = frontend.transform(raw[tag] if clips is None else clips)
+        return batches[tag, trim_db]
+
+    def augmented_features(union, library, trim_db, settings):
         from sktimbre.augment import augment_clips
 
-        key = (library, repr(sorted(settings.items())))
-        if key not in augmented:
-            settings = dict(settings)
-            n_copies = settings.pop("n_copies", 1)
-            clips = augment_clips(list(batch.clips), n_copies=n_copies, keep_original=False,
-                                  random_state=0, **settings)
-            source = np.tile(np.arange(len(batch)), n_copies)
-            augmented[key] = (frontend.transform(clips), source, f"{library}+{key[1]}")
-        return augmented[key]
+        settings = dict(settings)
+        n_copies = settings.pop("n_copies", 1)
+        tag = f"{library}+augment{sorted(settings.items())}x{n_copies}"
+        if tag not in raw:
+            raw[tag] = augment_clips(raw[library], n_copies=n_copies, keep_original=False,
+                                     random_state=0, **settings)
+        source = np.tile(np.arange(len(raw[library])), n_copies)
+        return cache.features(union, batch_of(tag, trim_db), (tag, trim_db)), source
+
+    cache = FeatureCache()
     header = "| embedder | dims | " + " | ".join(c[1] for c in COLUMNS) + " |"
     lines = [header, "|" + "---|" * (len(COLUMNS) + 2)]
     print(lines[0])
     print(lines[1])
     for name, emb in embedders.items():
         union = emb.named_steps["features"]
-        F_a = cache.features(union, batch_a, "a")
-        F_b = cache.features(union, batch_b, "b")
-        augs = []
-        for library, batch in (("a", batch_a), ("b", batch_b)):
-            settings = all_configs[name].get("augment")
-            if settings is None:
-                augs.append(None)
-                continue
-            aug_batch, source, tag = augmented_batch(library, batch, settings)
-            augs.append((cache.features(union, aug_batch, tag), source))
-        res = evaluate(emb, F_a, meta_a, F_b, meta_b, *augs)
-        dims = clone(emb[2:]).fit(F_a, meta_a["program"]).transform(F_a[:1]).shape[1]
+        trim_db = emb.named_steps["frontend"].trim_db
+        F = {tag: cache.features(union, batch_of(tag, trim_db), (tag, trim_db))
+             for tag in ("a", "b", "b-padded")}
+        settings = all_configs[name].get("augment")
+        augs = [None, None] if settings is None else [
+            augmented_features(union, library, trim_db, settings) for library in ("a", "b")]
+        res = evaluate(emb, F["a"], meta_a, F["b"], meta_b, *augs, F_b_padded=F["b-padded"])
+        dims = clone(emb[2:]).fit(F["a"], meta_a["program"]).transform(F["a"][:1]).shape[1]
         line = f"| {name} | {dims} | " + " | ".join(f"{res[c]:.2f}" for c, _ in COLUMNS) + " |"
         lines.append(line)
         print(line, flush=True)

@@ -141,6 +141,7 @@ def make_timbre_embedder(
     projection="shrinkage-lda",
     n_components: int | None = None,
     sr: int = 22050,
+    trim_db: float | None = 60.0,
     on_error: str = "raise",
     n_jobs: int | None = None,
 ) -> Pipeline:
@@ -176,6 +177,10 @@ def make_timbre_embedder(
         Output dimensions of the projection (``None``: the projection's own default).
     sr : int, default=22050
         Analysis sample rate in Hz; files are resampled to it.
+    trim_db : float or None, default=60.0
+        Trim each clip's leading and trailing parts quieter than this many dB below
+        its peak before analysis (``None``: keep clips whole). Recordings differ in
+        how much silence surrounds the note; trimming keeps that out of the vector.
     on_error : {"raise", "nan"}, default="raise"
         Unusable clips raise :class:`~sktimbre.io.InvalidClipError`, or become NaN
         rows reported by a :class:`~sktimbre.io.ClipWarning`.
@@ -214,8 +219,8 @@ def make_timbre_embedder(
     if projection == "pitch-null-lda":
         union = clone(union)
         union.transformer_list = union.transformer_list + [("pitch", PitchEstimate())]
-    frontend = AudioFrontEnd(sr=sr, analyses=_union_analyses(union), on_error=on_error,
-                             n_jobs=n_jobs)
+    frontend = AudioFrontEnd(sr=sr, analyses=_union_analyses(union), trim_db=trim_db,
+                             on_error=on_error, n_jobs=n_jobs)
     return Pipeline([
         ("frontend", frontend),
         ("features", union),

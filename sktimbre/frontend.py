@@ -21,7 +21,7 @@ from __future__ import annotations
 import warnings
 from collections import defaultdict
 from collections.abc import Sequence
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from joblib import Parallel, delayed
@@ -30,7 +30,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from .io import ClipWarning, InvalidClipError, load_audio
 
-__all__ = ["AudioFrontEnd", "ClipBatch", "stft_analysis", "cqt_analysis", "f0_analysis"]
+__all__ = ["AudioFrontEnd", "ClipBatch", "stft_analysis", "cqt_analysis", "f0_analysis",
+           "trim_silence"]
 
 # Stacks of clips are analysed in blocks of this many to bound peak memory
 # (a complex STFT block is ~n_fft/2 * n_frames * 8 bytes per clip).
@@ -304,31 +305,83 @@ def _offset_exception(exc, start: int):
     return type(exc)(exc.index + start, exc.source, exc.reason)
 
 
-def _load_chunk(items, start, sr, on_error, analyses):
+def trim_silence(y: np.ndarray, *, top_db: float = 60.0, frame_length: int = 256) -> np.ndarray:
+    """Cut the leading and trailing parts of a clip quieter than ``top_db`` below its peak.
+
+    The sounding part is found on frame RMS (``frame_length`` samples, hop a quarter
+    of it), so low background noise does not count as sound; its ends are then
+    refined to the first and last sample, within the first and last loud frame,
+    whose magnitude is within ``top_db`` of the peak sample. A silent clip is returned
+    unchanged.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+        Mono samples.
+    top_db : float, default=60.0
+        Threshold in dB below the loudest frame.
+    frame_length : int, default=256
+        RMS frame in samples (11.6 ms at 22,050 Hz).
+
+    Returns
+    -------
+    y_trimmed : ndarray
+        A view of ``y``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktimbre.frontend import trim_silence
+    >>> y = np.concatenate([np.zeros(1000), np.ones(2000), np.zeros(3000)])
+    >>> len(trim_silence(y))
+    2000
+    """
+    n = len(y)
+    frame = min(frame_length, n)
+    hop = max(1, frame // 4)
+    energy = np.concatenate([[0.0], np.cumsum(np.square(y, dtype=np.float64))])
+    starts = np.unique(np.append(np.arange(0, n - frame + 1, hop), n - frame))
+    power = (energy[starts + frame] - energy[starts]) / frame
+    peak = power.max(initial=0.0)
+    if peak <= 0:
+        return y
+    loud = np.flatnonzero(power >= peak * 10.0 ** (-top_db / 10.0))
+    first, last = starts[loud[0]], starts[loud[-1]] + frame
+    threshold = np.abs(y).max() * 10.0 ** (-top_db / 20.0)
+    head = np.flatnonzero(np.abs(y[first:first + frame]) >= threshold)
+    tail = np.flatnonzero(np.abs(y[last - frame:last]) >= threshold)
+    begin = first + (head[0] if head.size else 0)
+    stop = last - frame + (tail[-1] + 1 if tail.size else frame)
+    return y[begin:stop] if stop > begin else y[first:last]
+
+
+def _load_chunk(items, start, sr, on_error, analyses, trim_db=None):
     """Worker: decode a chunk of clips and compute the requested analyses for it."""
     from threadpoolctl import threadpool_limits
 
     # Parallelism is across clips; nested BLAS/FFT threads would only oversubscribe.
     with threadpool_limits(limits=1):
-        clips, sources, errors = _load(items, sr, on_error, start)
+        clips, sources, errors = _load(items, sr, on_error, start, trim_db)
         batch = ClipBatch(clips, sr=sr, sources=sources, errors=errors)
         computed = {key: [(idx + start, v) for idx, v in batch.analysis(key)] for key in analyses}
     return clips, sources, errors, computed
 
 
-def _load(items, sr, on_error, start):
+def _load(items, sr, on_error, start, trim_db=None):
     try:
         clips, sources, errors = load_audio(items, sr=sr, on_error=on_error)
     except InvalidClipError as exc:
         raise _offset_exception(exc, start) from None
+    if trim_db is not None:
+        clips = [None if c is None else trim_silence(c, top_db=trim_db) for c in clips]
     return clips, sources, _offset_errors(errors, start)
 
 
-def as_clip_batch(X, *, sr: int, on_error: str = "raise") -> ClipBatch:
+def as_clip_batch(X, *, sr: int, on_error: str = "raise", trim_db=None) -> ClipBatch:
     """Return ``X`` if it is a :class:`ClipBatch`, else decode it serially into one."""
     if isinstance(X, ClipBatch):
         return X
-    clips, sources, errors = _load(X, sr, on_error, 0)
+    clips, sources, errors = _load(X, sr, on_error, 0, trim_db)
     return ClipBatch(clips, sr=sr, sources=sources, errors=errors)
 
 
@@ -347,6 +400,11 @@ class AudioFrontEnd(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         Analyses to compute up front, inside the parallel workers (keys from
         :func:`stft_analysis` / :func:`cqt_analysis`). Analyses not listed are still
         computed -- lazily, once, in the calling process -- when a family asks.
+    trim_db : float or None, default=None
+        Cut each clip's leading and trailing parts quieter than this many dB below
+        its loudest frame (:func:`trim_silence`), so that descriptors do not depend
+        on how much silence a recording happens to carry before and after the note.
+        ``None`` keeps clips as they are.
     on_error : {"raise", "nan"}, default="raise"
         What to do with a clip that cannot be used (missing or undecodable file,
         empty, NaN/Inf samples, ...). ``"raise"``: :class:`~sktimbre.io.InvalidClipError`
@@ -381,13 +439,15 @@ class AudioFrontEnd(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
     _parameter_constraints: dict = {
         "sr": [Interval(Integral, 1, None, closed="left")],
         "analyses": ["array-like", list, tuple],
+        "trim_db": [Interval(Real, 0, None, closed="neither"), None],
         "on_error": [StrOptions({"raise", "nan"})],
         "n_jobs": [Integral, None],
     }
 
-    def __init__(self, *, sr=22050, analyses=(), on_error="raise", n_jobs=None):
+    def __init__(self, *, sr=22050, analyses=(), trim_db=None, on_error="raise", n_jobs=None):
         self.sr = sr
         self.analyses = analyses
+        self.trim_db = trim_db
         self.on_error = on_error
         self.n_jobs = n_jobs
 
@@ -457,14 +517,16 @@ class AudioFrontEnd(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         analyses = [tuple(a) for a in self.analyses]
         n_jobs = self.n_jobs or 1
         if n_jobs == 1 or len(items) < 2:
-            batch = as_clip_batch(items, sr=self.sr, on_error=self.on_error)
+            batch = as_clip_batch(items, sr=self.sr, on_error=self.on_error,
+                                  trim_db=self.trim_db)
             for key in analyses:
                 batch.analysis(key)
         else:
             n_chunks = min(len(items), 4 * (n_jobs if n_jobs > 0 else 8))
             bounds = np.linspace(0, len(items), n_chunks + 1).astype(int)
             results = Parallel(n_jobs=n_jobs)(
-                delayed(_load_chunk)(items[a:b], a, self.sr, self.on_error, analyses)
+                delayed(_load_chunk)(items[a:b], a, self.sr, self.on_error, analyses,
+                                     self.trim_db)
                 for a, b in zip(bounds[:-1], bounds[1:], strict=True)
                 if b > a
             )

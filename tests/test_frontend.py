@@ -121,3 +121,28 @@ def test_batch_pickles_with_its_cache(tones):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         np.testing.assert_array_equal(MFCC().fit_transform(clone), MFCC().fit_transform(batch))
+
+
+def test_trim_db_removes_surrounding_silence_before_analysis(tones):
+    from sktimbre.frontend import trim_silence
+
+    y = tones[0]
+    padded = np.concatenate([np.zeros(5000, np.float32), y, np.zeros(7000, np.float32)])
+    batch = AudioFrontEnd(trim_db=60.0).fit_transform([padded, y])
+    assert len(batch[0]) == len(batch[1]) <= len(y)
+    np.testing.assert_array_equal(batch[0], trim_silence(y, top_db=60.0))
+    # so the descriptors no longer see the padding
+    np.testing.assert_allclose(MFCC(deltas=2).fit_transform(batch)[0],
+                               MFCC(deltas=2).fit_transform(batch)[1], rtol=1e-6, atol=1e-6)
+    assert len(AudioFrontEnd().fit_transform([padded])[0]) == len(padded)
+
+
+def test_trim_silence_keeps_silent_and_quiet_clips():
+    from sktimbre.frontend import trim_silence
+
+    silent = np.zeros(100, np.float32)
+    assert trim_silence(silent) is silent
+    y = np.array([0, 1e-4, 1.0, 1e-2, 0], np.float32)
+    np.testing.assert_array_equal(trim_silence(y, top_db=60.0), y[2:4])  # 1e-4 is -80 dB
+    np.testing.assert_array_equal(trim_silence(y, top_db=90.0), y[1:4])
+    np.testing.assert_array_equal(trim_silence(y, top_db=20.0), y[2:3])
