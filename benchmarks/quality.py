@@ -250,19 +250,29 @@ def main(argv=None) -> int:
     lines = [header, "|" + "---|" * (len(COLUMNS) + 2)]
     print(lines[0])
     print(lines[1])
-    for name, emb in embedders.items():
+    # configurations grouped by front-end setting, so each setting's batches can be
+    # dropped (their features are cached) before the next setting's are made
+    order = sorted(embedders, key=lambda n: str(embedders[n].named_steps["frontend"].trim_db))
+    rows = {}
+    for name in order:
+        emb = embedders[name]
         union = emb.named_steps["features"]
         trim_db = emb.named_steps["frontend"].trim_db
+        for key in [k for k in batches if k[1] != trim_db]:
+            del batches[key]
         F = {tag: cache.features(union, batch_of(tag, trim_db), (tag, trim_db))
              for tag in ("a", "b", "b-padded")}
         settings = all_configs[name].get("augment")
         augs = [None, None] if settings is None else [
             augmented_features(union, library, trim_db, settings) for library in ("a", "b")]
+        for key in [k for k in batches if "augment" in k[0]]:
+            del batches[key]  # augmented copies are specific to one configuration
         res = evaluate(emb, F["a"], meta_a, F["b"], meta_b, *augs, F_b_padded=F["b-padded"])
         dims = clone(emb[2:]).fit(F["a"], meta_a["program"]).transform(F["a"][:1]).shape[1]
-        line = f"| {name} | {dims} | " + " | ".join(f"{res[c]:.2f}" for c, _ in COLUMNS) + " |"
-        lines.append(line)
-        print(line, flush=True)
+        rows[name] = f"| {name} | {dims} | " + " | ".join(f"{res[c]:.2f}" for c, _ in COLUMNS)
+        rows[name] += " |"
+        print(rows[name], flush=True)
+    lines += [rows[name] for name in names]  # the table in the order asked for
     if args.markdown:
         with open(args.markdown, "w") as f:
             f.write("\n".join(lines) + "\n")
