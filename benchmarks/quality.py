@@ -25,9 +25,9 @@ Protocol (cosine distance on the embedding throughout; deterministic):
 
 Nothing is ever fitted on the notes being scored. Each configuration is a real
 :func:`sktimbre.make_timbre_embedder` pipeline; to keep the run short, each
-library is decoded once and analysed once per front-end setting (one
-:class:`~sktimbre.ClipBatch` each), each distinct descriptor family is computed once
-per batch, then the pipeline's remaining steps are fitted per configuration and split.
+library is decoded once, each distinct descriptor family is computed once per set of
+clips and front-end setting (in chunks, to bound memory), then the pipeline's
+remaining steps are fitted per configuration and split.
 """
 
 from __future__ import annotations
@@ -118,19 +118,32 @@ def build(config: dict):
 
 
 class FeatureCache:
-    """Each distinct family (by its parameters) computed once per library batch."""
+    """Each distinct family (by its parameters) computed once per set of clips.
 
-    def __init__(self):
+    Clips are decoded and analysed ``chunk_size`` at a time (the analyses of a whole
+    library would not fit in memory next to the others), and only for the families
+    not computed yet.
+    """
+
+    def __init__(self, clips: dict, *, n_jobs: int = 1, chunk_size: int = 500):
+        self.clips, self.n_jobs, self.chunk_size = clips, n_jobs, chunk_size
         self._store = {}
 
-    def features(self, union, batch, library: str) -> np.ndarray:
-        blocks = []
-        for _, family in union.transformer_list:
-            key = (library, repr(family))
-            if key not in self._store:
-                self._store[key] = clone(family).fit_transform(batch)
-            blocks.append(self._store[key])
-        return np.hstack(blocks)
+    def features(self, union, tag: str, trim_db) -> np.ndarray:
+        families = [family for _, family in union.transformer_list]
+        missing = [f for f in families if (tag, trim_db, repr(f)) not in self._store]
+        if missing:
+            frontend = AudioFrontEnd(analyses=_union_analyses(union), trim_db=trim_db,
+                                     n_jobs=self.n_jobs)
+            clips = self.clips[tag]
+            parts = {repr(f): [] for f in missing}
+            for start in range(0, len(clips), self.chunk_size):
+                batch = frontend.transform(clips[start:start + self.chunk_size])
+                for family in missing:
+                    parts[repr(family)].append(clone(family).fit_transform(batch))
+            for key, blocks in parts.items():
+                self._store[tag, trim_db, key] = np.vstack(blocks)
+        return np.hstack([self._store[tag, trim_db, repr(f)] for f in families])
 
 
 def _fit_head(head, F, y, aug, rows):
@@ -211,9 +224,6 @@ def main(argv=None) -> int:
         parser.error(f"unknown configurations {sorted(unknown)}; known: {list(all_configs)}")
     embedders = {name: build(all_configs[name]) for name in names}
 
-    analyses = []
-    for emb in embedders.values():
-        analyses += [k for k in _union_analyses(emb.named_steps["features"]) if k not in analyses]
     meta_a, meta_b = load_manifest(args.library_a), load_manifest(args.library_b)
     t0 = time.perf_counter()
     decoder = AudioFrontEnd(n_jobs=args.n_jobs)
@@ -225,13 +235,7 @@ def main(argv=None) -> int:
     print(f"# decoded {len(raw['a'])} + {len(raw['b'])} clips in "
           f"{time.perf_counter() - t0:.0f} s", file=sys.stderr)
 
-    batches = {}  # (clips tag, trim_db) -> ClipBatch with the analyses computed
-
-    def batch_of(tag, trim_db, clips=None):
-        if (tag, trim_db) not in batches:
-            frontend = AudioFrontEnd(analyses=analyses, trim_db=trim_db, n_jobs=args.n_jobs)
-            batches[tag, trim_db] = frontend.transform(raw[tag] if clips is None else clips)
-        return batches[tag, trim_db]
+    cache = FeatureCache(raw, n_jobs=args.n_jobs)
 
     def augmented_features(union, library, trim_db, settings):
         from sktimbre.augment import augment_clips
@@ -243,30 +247,20 @@ def main(argv=None) -> int:
             raw[tag] = augment_clips(raw[library], n_copies=n_copies, keep_original=False,
                                      random_state=0, **settings)
         source = np.tile(np.arange(len(raw[library])), n_copies)
-        return cache.features(union, batch_of(tag, trim_db), (tag, trim_db)), source
+        return cache.features(union, tag, trim_db), source
 
-    cache = FeatureCache()
     header = "| embedder | dims | " + " | ".join(c[1] for c in COLUMNS) + " |"
     lines = [header, "|" + "---|" * (len(COLUMNS) + 2)]
     print(lines[0])
     print(lines[1])
-    # configurations grouped by front-end setting, so each setting's batches can be
-    # dropped (their features are cached) before the next setting's are made
-    order = sorted(embedders, key=lambda n: str(embedders[n].named_steps["frontend"].trim_db))
     rows = {}
-    for name in order:
-        emb = embedders[name]
+    for name, emb in embedders.items():
         union = emb.named_steps["features"]
         trim_db = emb.named_steps["frontend"].trim_db
-        for key in [k for k in batches if k[1] != trim_db]:
-            del batches[key]
-        F = {tag: cache.features(union, batch_of(tag, trim_db), (tag, trim_db))
-             for tag in ("a", "b", "b-padded")}
+        F = {tag: cache.features(union, tag, trim_db) for tag in ("a", "b", "b-padded")}
         settings = all_configs[name].get("augment")
         augs = [None, None] if settings is None else [
             augmented_features(union, library, trim_db, settings) for library in ("a", "b")]
-        for key in [k for k in batches if "augment" in k[0]]:
-            del batches[key]  # augmented copies are specific to one configuration
         res = evaluate(emb, F["a"], meta_a, F["b"], meta_b, *augs, F_b_padded=F["b-padded"])
         dims = clone(emb[2:]).fit(F["a"], meta_a["program"]).transform(F["a"][:1]).shape[1]
         rows[name] = f"| {name} | {dims} | " + " | ".join(f"{res[c]:.2f}" for c, _ in COLUMNS)
