@@ -12,7 +12,8 @@ Measures audio-seconds per CPU-second (``time.process_time``, one process) of:
 * ``seed union``: the same 58 numbers from sktimbre's parts (front end +
   ``seed_feature_union``), decoding once and sharing the STFT;
 * ``default union``: the default embedder's families (no chroma);
-* ``default embedder``: the whole pretrained default pipeline, transform only.
+* ``default embedder``: the whole pretrained default pipeline (which trims the
+  silence around each note first), transform only.
 
 The runs are interleaved over several rounds and the best round of each is kept,
 so a busy shared machine distorts the ratios as little as possible. The ratio
@@ -78,7 +79,7 @@ def main(argv=None) -> int:
     runners = {
         "reference (librosa snippet)": _reference,
         "seed union (same 58 numbers)": _union_runner(seed_feature_union),
-        "default union": _union_runner(default_feature_union),
+        "default union (untrimmed clips)": _union_runner(default_feature_union),
         "default embedder (transform)": pretrained.transform,
     }
     warnings.simplefilter("ignore")  # librosa's notes about short CQT octaves
