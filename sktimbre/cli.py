@@ -42,15 +42,6 @@ def _expand(inputs: list[str]) -> list[str]:
     return paths
 
 
-def _read_manifest(path: str, label_column: str):
-    folder = os.path.dirname(os.path.abspath(path))
-    with open(path, newline="") as f:
-        rows = list(csv.DictReader(f))
-    if not rows or "path" not in rows[0] or label_column not in rows[0]:
-        raise SystemExit(f"sktimbre: {path} needs columns 'path' and '{label_column}'")
-    return ([os.path.join(folder, r["path"]) for r in rows], [r[label_column] for r in rows])
-
-
 def _embed(args) -> int:
     import joblib
 
@@ -87,8 +78,12 @@ def _fit(args) -> int:
     import joblib
 
     from .embedder import fit_in_chunks, make_timbre_embedder
+    from .io import read_manifest
 
-    paths, labels = _read_manifest(args.manifest, args.label_column)
+    try:
+        paths, labels = read_manifest(args.manifest, args.label_column)
+    except ValueError as exc:
+        raise SystemExit(f"sktimbre: {exc}") from None
     embedder = make_timbre_embedder(n_jobs=args.n_jobs)
     X, y = paths, np.asarray(labels)
     if args.augment:

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["InvalidClipError", "ClipWarning", "load_audio", "load_clip"]
+__all__ = ["InvalidClipError", "ClipWarning", "load_audio", "load_clip", "read_manifest"]
 
 
 class _NonNumeric(ValueError):
@@ -278,3 +278,46 @@ def load_audio(X, *, sr: int = 22050, on_error: str = "raise"):
             clips.append(None)
             errors[i] = str(exc)
     return clips, sources, errors
+
+
+def read_manifest(path: str, label_column: str = "program") -> tuple[list[str], list[str]]:
+    r"""Read a CSV listing labelled clips: a ``path`` column and a label column.
+
+    Parameters
+    ----------
+    path : str
+        The CSV file. Clip paths in it are relative to its folder.
+    label_column : str, default="program"
+        Column holding each clip's label.
+
+    Returns
+    -------
+    paths : list of str
+        Clip paths, joined to the CSV's folder.
+    labels : list of str
+        The label column, as text.
+
+    Raises
+    ------
+    ValueError
+        If the file lists no clips or lacks one of the two columns.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from sktimbre.io import read_manifest
+    >>> folder = tempfile.mkdtemp()
+    >>> with open(os.path.join(folder, "manifest.csv"), "w") as f:
+    ...     _ = f.write("path,program\nviolin.wav,40\n")
+    >>> paths, labels = read_manifest(os.path.join(folder, "manifest.csv"))
+    >>> os.path.basename(paths[0]), labels
+    ('violin.wav', ['40'])
+    """
+    import csv
+
+    folder = os.path.dirname(os.path.abspath(path))
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    if not rows or "path" not in rows[0] or label_column not in rows[0]:
+        raise ValueError(f"{path} needs columns 'path' and '{label_column}' and at least one row")
+    return [os.path.join(folder, r["path"]) for r in rows], [r[label_column] for r in rows]

@@ -199,16 +199,15 @@ def fit_pretrained(data_dirs: list[str], output: str = _PATH, *, n_copies: int =
     >>> sorted(np.load(os.path.join(folder, "map.npz")))
     ['components', 'feature_names', 'offset']
     """
-    import csv
 
     from .embedder import fit_in_chunks, make_timbre_embedder
+    from .io import read_manifest
 
     paths, labels = [], []
     for folder in data_dirs:
-        with open(os.path.join(folder, "manifest.csv"), newline="") as f:
-            for row in csv.DictReader(f):
-                paths.append(os.path.join(folder, row["path"]))
-                labels.append(int(row["program"]))
+        folder_paths, programs = read_manifest(os.path.join(folder, "manifest.csv"))
+        paths += folder_paths
+        labels += [int(p) for p in programs]
     embedder = make_timbre_embedder(n_jobs=n_jobs)
     X, y = paths, np.asarray(labels)
     if n_copies:
