@@ -231,11 +231,10 @@ def _cmd_similar(args) -> int:
     distance = 1.0 - unit[1:] @ unit[0]
     order = np.argsort(distance, kind="stable")[:args.top]
     names = [ok[1 + i] for i in order]
-    width = max(len(n) for n in names)
     print(f"nearest to {query} (cosine distance; model: {args.model or 'default'})")
     print(f"{'rank':>4}  {'distance':>8}  clip")
     for rank, (i, name) in enumerate(zip(order, names, strict=True), start=1):
-        print(f"{rank:>4}  {distance[i]:8.3f}  {name:<{width}}")
+        print(f"{rank:>4}  {distance[i]:8.3f}  {name}")
     return _report_failures(failures, args.skip_errors)
 
 
@@ -291,8 +290,8 @@ def _describe(embedder) -> list[str]:
 
     lines = []
     if isinstance(embedder, Pipeline):
-        steps = [type(s).__name__ if s != "passthrough" else None for _, s in embedder.steps]
-        lines.append("pipeline:   " + " -> ".join(s for s in steps if s))
+        steps = [type(s).__name__.lstrip("_") for _, s in embedder.steps if s != "passthrough"]
+        lines.append("pipeline:   " + " -> ".join(steps))
         frontend = embedder.steps[0][1]
         if hasattr(frontend, "trim_db"):
             trim = ("no silence trimming" if frontend.trim_db is None
@@ -325,6 +324,8 @@ def _fitted_on(embedder, metadata: dict) -> str:
         if metadata.get("fitted_on"):
             text += f", from {', '.join(metadata['fitted_on'])}"
         labels = metadata.get("labels") or {}
+        if all(k.lstrip("-").isdigit() for k in labels):  # JSON sorted them as text
+            labels = dict(sorted(labels.items(), key=lambda kv: int(kv[0])))
         if labels:
             shown = ", ".join(f"{k} ({v})" for k, v in list(labels.items())[:12])
             more = f", ... ({len(labels)} in all)" if len(labels) > 12 else ""
@@ -360,9 +361,9 @@ def _cmd_info(args) -> int:
     for line in _describe(embedder):
         print(line)
     print(f"fitted on:  {_fitted_on(embedder, info['metadata'])}")
-    saved = info["versions"]
-    print("saved with: " + ", ".join(f"{k} {v}" for k, v in saved.items()))
     now = current_versions()
+    saved = {k: info["versions"][k] for k in now if k in info["versions"]}
+    print("saved with: " + ", ".join(f"{k} {v}" for k, v in saved.items()))
     if any(now.get(k) != v for k, v in saved.items()):
         print("running:    " + ", ".join(f"{k} {v}" for k, v in now.items()))
     return 0
