@@ -372,6 +372,12 @@ def _cmd_info(args) -> int:
 # ----------------------------------------------------------------------------- parser
 
 
+def _fill(text: str) -> str:
+    import textwrap
+
+    return textwrap.fill(text, 79)
+
+
 def _parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -395,8 +401,8 @@ def _parser() -> argparse.ArgumentParser:
 
     embed = sub.add_parser(
         "embed", help="write one timbre vector per audio file", formatter_class=raw,
-        description="Embed audio files (folders are searched recursively for "
-                    f"{', '.join(AUDIO_EXTENSIONS)}): one row per file, with its path.",
+        description=_fill("Embed audio files (folders are searched recursively for "
+                          f"{', '.join(AUDIO_EXTENSIONS)}): one row per file, with its path."),
         epilog="""\
 output formats (by extension of -o):
   .csv      columns path, dim_00, dim_01, ...   (default: CSV on stdout)
@@ -423,8 +429,8 @@ examples:
     similar = sub.add_parser(
         "similar", help="list the clips that sound most like a query clip",
         formatter_class=raw,
-        description="Rank clips by cosine distance to QUERY in the embedding "
-                    "(0: same direction; 1: unrelated; up to 2).",
+        description=_fill("Rank clips by cosine distance to QUERY in the embedding "
+                          "(0: same direction; 1: unrelated; up to 2)."),
         epilog="""\
 examples:
   sktimbre similar examples/audio/piano_C4.flac examples/audio
@@ -442,9 +448,9 @@ examples:
 
     fit = sub.add_parser(
         "fit", help="fit the default embedder on your labelled clips", formatter_class=raw,
-        description="Fit make_timbre_embedder()'s default configuration on the clips a "
-                    "CSV lists, plus augmented (re-coloured) copies of each, and save it "
-                    "in sktimbre's safe format.",
+        description=_fill("Fit make_timbre_embedder()'s default configuration on the clips "
+                          "a CSV lists, plus augmented (re-coloured) copies of each, and "
+                          "save it in sktimbre's safe format."),
         epilog="""\
 The manifest is a CSV with a column of audio paths (relative to the CSV's folder)
 and a column of labels (instrument names, program numbers: any text).
@@ -467,8 +473,8 @@ examples:
 
     info = sub.add_parser(
         "info", help="describe a saved embedder", formatter_class=raw,
-        description="Families, dimensions, versions and what a saved embedder was "
-                    "fitted on.",
+        description=_fill("Families, dimensions, versions and what a saved embedder was "
+                          "fitted on."),
         epilog="examples:\n  sktimbre info my_model.skt\n  sktimbre info default\n")
     info.add_argument("model", metavar="MODEL", help="a saved embedder, or 'default'")
     info.set_defaults(run=_cmd_info, jobs=None)

@@ -483,7 +483,13 @@ def load(path, *, trusted=None, check_versions: bool = True):
         reader = _Reader(archive, where, _trusted_names(trusted))
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            estimator = reader.node(spec.get("root"))
+            try:
+                estimator = reader.node(spec.get("root"))
+            except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
+                if isinstance(exc, UntrustedTypeError):
+                    raise
+                raise UntrustedTypeError(f"{where} is malformed ({type(exc).__name__}: "
+                                         f"{exc}); refusing to load it") from exc
     from sklearn.exceptions import InconsistentVersionWarning
 
     for w in caught:
