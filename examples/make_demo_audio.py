@@ -25,12 +25,18 @@ import shutil
 
 # (file stem, GM program, MIDI pitch)
 CLIPS = [
-    ("piano_C3", 0, 48), ("piano_C4", 0, 60), ("piano_C5", 0, 72),
+    ("piano_C3", 0, 48),
+    ("piano_C4", 0, 60),
+    ("piano_C5", 0, 72),
     ("electric-piano_E4", 4, 64),
-    ("violin_G4", 40, 67), ("cello_C3", 42, 48),
-    ("trumpet_G4", 56, 67), ("trombone_C3", 57, 48),
-    ("flute_C5", 73, 72), ("clarinet_G4", 71, 67),
-    ("nylon-guitar_E3", 24, 52), ("steel-guitar_A3", 25, 57),
+    ("violin_G4", 40, 67),
+    ("cello_C3", 42, 48),
+    ("trumpet_G4", 56, 67),
+    ("trombone_C3", 57, 48),
+    ("flute_C5", 73, 72),
+    ("clarinet_G4", 71, 67),
+    ("nylon-guitar_E3", 24, 52),
+    ("steel-guitar_A3", 25, 57),
 ]
 VELOCITY = 112
 
@@ -38,12 +44,17 @@ VELOCITY = 112
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("data_dir", help="the fluidr3 folder (with manifest.csv)")
-    parser.add_argument("output_dir", nargs="?",
-                        default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "audio"))
+    parser.add_argument(
+        "output_dir",
+        nargs="?",
+        default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "audio"),
+    )
     args = parser.parse_args(argv)
     with open(os.path.join(args.data_dir, "manifest.csv"), newline="") as f:
-        notes = {(int(r["program"]), int(r["midi_pitch"]), int(r["velocity"])): r["path"]
-                 for r in csv.DictReader(f)}
+        notes = {
+            (int(r["program"]), int(r["midi_pitch"]), int(r["velocity"])): r["path"]
+            for r in csv.DictReader(f)
+        }
     os.makedirs(args.output_dir, exist_ok=True)
     for stem, program, pitch in CLIPS:
         source = os.path.join(args.data_dir, notes[program, pitch, VELOCITY])

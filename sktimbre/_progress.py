@@ -55,8 +55,10 @@ class ProgressBar:
             return
         filled = self.width * self.done // max(self.total, 1)
         elapsed = time.monotonic() - self._start
-        self.stream.write(f"\r{self.label} [{'#' * filled}{'-' * (self.width - filled)}] "
-                          f"{self.done}/{self.total}  {elapsed:.0f} s")
+        self.stream.write(
+            f"\r{self.label} [{'#' * filled}{'-' * (self.width - filled)}] "
+            f"{self.done}/{self.total}  {elapsed:.0f} s"
+        )
         self.stream.flush()
         self._drawn = True
 

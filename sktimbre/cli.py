@@ -53,8 +53,9 @@ def _expand(inputs: list[str]) -> list[str]:
                 if name.lower().endswith(AUDIO_EXTENSIONS)
             )
             if not found:
-                raise _UsageError(f"no audio files under {item} "
-                                  f"(looked for {', '.join(AUDIO_EXTENSIONS)})")
+                raise _UsageError(
+                    f"no audio files under {item} (looked for {', '.join(AUDIO_EXTENSIONS)})"
+                )
             paths += found
         else:
             paths.append(item)
@@ -69,8 +70,10 @@ def _load_model(model: str | None):
     if model in (None, "default"):
         return load_pretrained_embedder()
     if not os.path.isfile(model):
-        raise _UsageError(f"no model file {model} (give a file from `sktimbre fit` or "
-                          f"sktimbre.save(), or 'default')")
+        raise _UsageError(
+            f"no model file {model} (give a file from `sktimbre fit` or "
+            f"sktimbre.save(), or 'default')"
+        )
     try:
         return load(model)
     except UntrustedTypeError as exc:
@@ -116,7 +119,7 @@ def _embed_files(embedder, paths: list[str], *, n_jobs: int | None, label: str =
     bar = ProgressBar(len(paths), label=label)
     try:
         for start in range(0, len(paths), chunk):
-            part = paths[start:start + chunk]
+            part = paths[start : start + chunk]
             try:
                 done = list(zip(part, _transform(embedder, part), strict=True))
             except Exception:
@@ -181,11 +184,14 @@ def _write(path: str, E: np.ndarray, paths: list[str]) -> None:
             frame.insert(0, "path", paths)
             frame.to_parquet(path, index=False)
         except ImportError as exc:
-            raise _UsageError(f"writing .parquet needs pandas and pyarrow ({exc}); "
-                              f"pip install 'sktimbre[parquet]', or write .csv/.npz") from None
+            raise _UsageError(
+                f"writing .parquet needs pandas and pyarrow ({exc}); "
+                f"pip install 'sktimbre[parquet]', or write .csv/.npz"
+            ) from None
     else:
-        raise _UsageError(f"cannot write {path!r}: use .csv, .npy, .npz or .parquet "
-                          f"(or - for CSV on stdout)")
+        raise _UsageError(
+            f"cannot write {path!r}: use .csv, .npy, .npz or .parquet (or - for CSV on stdout)"
+        )
 
 
 def _paths_file(npy_path: str) -> str:
@@ -207,29 +213,33 @@ def _cmd_embed(args) -> int:
         _write(args.output, E, ok)
         where = "stdout" if args.output == "-" else args.output
         extra = f" (paths in {_paths_file(args.output)})" if ext == ".npy" else ""
-        print(f"sktimbre: embedded {len(ok)} of {len(paths)} files into {E.shape[1]} "
-              f"dimensions -> {where}{extra}", file=sys.stderr)
+        print(
+            f"sktimbre: embedded {len(ok)} of {len(paths)} files into {E.shape[1]} "
+            f"dimensions -> {where}{extra}",
+            file=sys.stderr,
+        )
     status = _report_failures(failures, args.skip_errors)
     return status if ok else 1
 
 
 def _cmd_similar(args) -> int:
     query = args.query
-    candidates = [p for p in _expand(args.paths)
-                  if os.path.realpath(p) != os.path.realpath(query)]
+    candidates = [p for p in _expand(args.paths) if os.path.realpath(p) != os.path.realpath(query)]
     if not candidates:
         raise _UsageError("no clips to compare the query with")
     embedder = _load_model(args.model)
-    E, ok, failures = _embed_files(embedder, [query] + candidates, n_jobs=args.jobs,
-                                   label="comparing")
+    E, ok, failures = _embed_files(
+        embedder, [query] + candidates, n_jobs=args.jobs, label="comparing"
+    )
     if not ok or ok[0] != query:
         reason = next((r for p, r in failures if p == query), "failed")
-        print(f"sktimbre: error: the query {query} could not be embedded: {reason}",
-              file=sys.stderr)
+        print(
+            f"sktimbre: error: the query {query} could not be embedded: {reason}", file=sys.stderr
+        )
         return 1
     unit = E / np.linalg.norm(E, axis=1, keepdims=True)
     distance = 1.0 - unit[1:] @ unit[0]
-    order = np.argsort(distance, kind="stable")[:args.top]
+    order = np.argsort(distance, kind="stable")[: args.top]
     names = [ok[1 + i] for i in order]
     print(f"nearest to {query} (cosine distance; model: {args.model or 'default'})")
     print(f"{'rank':>4}  {'distance':>8}  clip")
@@ -244,22 +254,28 @@ def _cmd_fit(args) -> int:
     from .persistence import save
 
     try:
-        paths, labels = read_manifest(args.manifest, args.label_column,
-                                      path_column=args.path_column)
+        paths, labels = read_manifest(
+            args.manifest, args.label_column, path_column=args.path_column
+        )
     except (OSError, ValueError) as exc:
         raise _UsageError(str(exc)) from None
     values, counts = np.unique(labels, return_counts=True)
     if len(values) < 2:
-        raise _UsageError(f"column '{args.label_column}' of {args.manifest} has "
-                          f"{len(values)} distinct label(s); fitting needs at least 2")
+        raise _UsageError(
+            f"column '{args.label_column}' of {args.manifest} has "
+            f"{len(values)} distinct label(s); fitting needs at least 2"
+        )
     embedder = make_timbre_embedder(n_jobs=args.jobs)
     X, y = paths, np.asarray(labels)
     if args.augment:
         from .augment import augment_clips
 
         X, y = augment_clips(paths, y, n_copies=args.augment, random_state=0)
-    print(f"sktimbre: fitting on {len(paths)} clips ({len(X)} with augmented copies), "
-          f"{len(values)} labels ...", file=sys.stderr)
+    print(
+        f"sktimbre: fitting on {len(paths)} clips ({len(X)} with augmented copies), "
+        f"{len(values)} labels ...",
+        file=sys.stderr,
+    )
     fit_in_chunks(embedder, X, y)
     embedder.set_params(frontend__n_jobs=None)
     metadata = {
@@ -270,8 +286,7 @@ def _cmd_fit(args) -> int:
         "labels": {str(v): int(n) for v, n in zip(values, counts, strict=True)},
     }
     save(embedder, args.output, metadata=metadata)
-    print(f"sktimbre: saved -> {args.output} (see `sktimbre info {args.output}`)",
-          file=sys.stderr)
+    print(f"sktimbre: saved -> {args.output} (see `sktimbre info {args.output}`)", file=sys.stderr)
     return 0
 
 
@@ -294,8 +309,11 @@ def _describe(embedder) -> list[str]:
         lines.append("pipeline:   " + " -> ".join(steps))
         frontend = embedder.steps[0][1]
         if hasattr(frontend, "trim_db"):
-            trim = ("no silence trimming" if frontend.trim_db is None
-                    else f"trims silence {frontend.trim_db:g} dB below the peak")
+            trim = (
+                "no silence trimming"
+                if frontend.trim_db is None
+                else f"trims silence {frontend.trim_db:g} dB below the peak"
+            )
             lines.append(f"front end:  {frontend.sr} Hz, {trim}")
         union = embedder.named_steps.get("features")
         if isinstance(union, FeatureUnion):
@@ -383,26 +401,44 @@ def _parser() -> argparse.ArgumentParser:
 
     raw = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(
-        prog="sktimbre", epilog=_EPILOG, formatter_class=raw,
+        prog="sktimbre",
+        epilog=_EPILOG,
+        formatter_class=raw,
         description="Timbre vectors for recordings of instrument notes: embed audio files,\n"
-                    "find the clips that sound alike, fit an embedder on your own labelled\n"
-                    "clips, describe a saved one.")
+        "find the clips that sound alike, fit an embedder on your own labelled\n"
+        "clips, describe a saved one.",
+    )
     parser.add_argument("--version", action="version", version=f"sktimbre {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def common(p, *, model=True):
         if model:
-            p.add_argument("--model", default="default", metavar="FILE",
-                           help="saved embedder (sktimbre fit / sktimbre.save), or "
-                                "'default': the pretrained one (the default)")
-        p.add_argument("-j", "--jobs", "--n-jobs", dest="jobs", type=int, default=1,
-                       metavar="N", help="worker processes for decoding and analysis "
-                                         "(default 1; -1: all cores)")
+            p.add_argument(
+                "--model",
+                default="default",
+                metavar="FILE",
+                help="saved embedder (sktimbre fit / sktimbre.save), or "
+                "'default': the pretrained one (the default)",
+            )
+        p.add_argument(
+            "-j",
+            "--jobs",
+            "--n-jobs",
+            dest="jobs",
+            type=int,
+            default=1,
+            metavar="N",
+            help="worker processes for decoding and analysis (default 1; -1: all cores)",
+        )
 
     embed = sub.add_parser(
-        "embed", help="write one timbre vector per audio file", formatter_class=raw,
-        description=_fill("Embed audio files (folders are searched recursively for "
-                          f"{', '.join(AUDIO_EXTENSIONS)}): one row per file, with its path."),
+        "embed",
+        help="write one timbre vector per audio file",
+        formatter_class=raw,
+        description=_fill(
+            "Embed audio files (folders are searched recursively for "
+            f"{', '.join(AUDIO_EXTENSIONS)}): one row per file, with its path."
+        ),
         epilog="""\
 output formats (by extension of -o):
   .csv      columns path, dim_00, dim_01, ...   (default: CSV on stdout)
@@ -416,41 +452,70 @@ with the reason; the exit status is then 1, unless --skip-errors.
 examples:
   sktimbre embed examples/audio -o embeddings.csv
   sktimbre embed a.wav b.flac samples/ --model my_model.skt -o vectors.npz -j 2
-""")
+""",
+    )
     embed.add_argument("audio", nargs="+", metavar="PATH", help="audio files or folders")
-    embed.add_argument("-o", "--output", default="-", metavar="OUT",
-                       help="output file: .csv, .npy, .npz or .parquet (default: CSV on "
-                            "stdout)")
-    embed.add_argument("--skip-errors", action="store_true",
-                       help="exit with status 0 even if some files could not be embedded")
+    embed.add_argument(
+        "-o",
+        "--output",
+        default="-",
+        metavar="OUT",
+        help="output file: .csv, .npy, .npz or .parquet (default: CSV on stdout)",
+    )
+    embed.add_argument(
+        "--skip-errors",
+        action="store_true",
+        help="exit with status 0 even if some files could not be embedded",
+    )
     common(embed)
     embed.set_defaults(run=_cmd_embed)
 
     similar = sub.add_parser(
-        "similar", help="list the clips that sound most like a query clip",
+        "similar",
+        help="list the clips that sound most like a query clip",
         formatter_class=raw,
-        description=_fill("Rank clips by cosine distance to QUERY in the embedding "
-                          "(0: same direction; 1: unrelated; up to 2)."),
+        description=_fill(
+            "Rank clips by cosine distance to QUERY in the embedding "
+            "(0: same direction; 1: unrelated; up to 2)."
+        ),
         epilog="""\
 examples:
   sktimbre similar examples/audio/piano_C4.flac examples/audio
   sktimbre similar mystery.wav library/ --top 10 --model my_model.skt
-""")
+""",
+    )
     similar.add_argument("query", metavar="QUERY", help="the audio file to match")
-    similar.add_argument("paths", nargs="+", metavar="PATH",
-                         help="audio files or folders to search (QUERY itself is skipped)")
-    similar.add_argument("-k", "--top", type=int, default=5, metavar="K",
-                         help="how many nearest clips to list (default 5)")
-    similar.add_argument("--skip-errors", action="store_true",
-                         help="exit with status 0 even if some files could not be embedded")
+    similar.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="audio files or folders to search (QUERY itself is skipped)",
+    )
+    similar.add_argument(
+        "-k",
+        "--top",
+        type=int,
+        default=5,
+        metavar="K",
+        help="how many nearest clips to list (default 5)",
+    )
+    similar.add_argument(
+        "--skip-errors",
+        action="store_true",
+        help="exit with status 0 even if some files could not be embedded",
+    )
     common(similar)
     similar.set_defaults(run=_cmd_similar)
 
     fit = sub.add_parser(
-        "fit", help="fit the default embedder on your labelled clips", formatter_class=raw,
-        description=_fill("Fit make_timbre_embedder()'s default configuration on the clips "
-                          "a CSV lists, plus augmented (re-coloured) copies of each, and "
-                          "save it in sktimbre's safe format."),
+        "fit",
+        help="fit the default embedder on your labelled clips",
+        formatter_class=raw,
+        description=_fill(
+            "Fit make_timbre_embedder()'s default configuration on the clips "
+            "a CSV lists, plus augmented (re-coloured) copies of each, and "
+            "save it in sktimbre's safe format."
+        ),
         epilog="""\
 The manifest is a CSV with a column of audio paths (relative to the CSV's folder)
 and a column of labels (instrument names, program numbers: any text).
@@ -459,23 +524,39 @@ examples:
   sktimbre fit manifest.csv -o my_model.skt
   sktimbre fit notes.csv --path-column file --label-column instrument -o m.skt -j 2
   sktimbre embed new/ --model my_model.skt -o new.csv
-""")
+""",
+    )
     fit.add_argument("manifest", metavar="MANIFEST.csv")
-    fit.add_argument("-o", "--output", required=True, metavar="MODEL",
-                     help="file to save the fitted embedder to (e.g. my_model.skt)")
+    fit.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="MODEL",
+        help="file to save the fitted embedder to (e.g. my_model.skt)",
+    )
     fit.add_argument("--path-column", default="path", help="column of paths (default: path)")
-    fit.add_argument("--label-column", default="program",
-                     help="column of labels (default: program)")
-    fit.add_argument("--augment", type=int, default=2, metavar="N",
-                     help="augmented copies of each clip to fit on (default 2; 0 for none)")
+    fit.add_argument(
+        "--label-column", default="program", help="column of labels (default: program)"
+    )
+    fit.add_argument(
+        "--augment",
+        type=int,
+        default=2,
+        metavar="N",
+        help="augmented copies of each clip to fit on (default 2; 0 for none)",
+    )
     common(fit, model=False)
     fit.set_defaults(run=_cmd_fit)
 
     info = sub.add_parser(
-        "info", help="describe a saved embedder", formatter_class=raw,
-        description=_fill("Families, dimensions, versions and what a saved embedder was "
-                          "fitted on."),
-        epilog="examples:\n  sktimbre info my_model.skt\n  sktimbre info default\n")
+        "info",
+        help="describe a saved embedder",
+        formatter_class=raw,
+        description=_fill(
+            "Families, dimensions, versions and what a saved embedder was fitted on."
+        ),
+        epilog="examples:\n  sktimbre info my_model.skt\n  sktimbre info default\n",
+    )
     info.add_argument("model", metavar="MODEL", help="a saved embedder, or 'default'")
     info.set_defaults(run=_cmd_info, jobs=None)
     return parser

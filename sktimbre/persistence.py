@@ -489,8 +489,9 @@ def load(path, *, trusted=None, check_versions: bool = True):
             except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
                 if isinstance(exc, UntrustedTypeError):
                     raise
-                raise UntrustedTypeError(f"{where} is malformed ({type(exc).__name__}: "
-                                         f"{exc}); refusing to load it") from exc
+                raise UntrustedTypeError(
+                    f"{where} is malformed ({type(exc).__name__}: {exc}); refusing to load it"
+                ) from exc
     from sklearn.exceptions import InconsistentVersionWarning
 
     for w in caught:

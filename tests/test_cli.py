@@ -24,15 +24,26 @@ def run(*args, env=None, **kwargs):
     env["PYTHONPATH"] = os.pathsep.join([ROOT] + [p for p in [env.get("PYTHONPATH")] if p])
     if "stdout" not in kwargs and "stderr" not in kwargs:
         kwargs["capture_output"] = True
-    return subprocess.run([sys.executable, "-m", "sktimbre.cli", *map(str, args)],
-                          text=True, env=env, timeout=300, **kwargs)
+    return subprocess.run(
+        [sys.executable, "-m", "sktimbre.cli", *map(str, args)],
+        text=True,
+        env=env,
+        timeout=300,
+        **kwargs,
+    )
 
 
 @pytest.fixture(scope="module")
 def labelled_folder(tmp_path_factory):
     folder = tmp_path_factory.mktemp("notes")
-    X, y, pitch = make_notes(n_instruments=3, pitches=range(48, 72, 4), velocities=(1.0,),
-                             duration=0.5, random_state=0, return_pitch=True)
+    X, y, pitch = make_notes(
+        n_instruments=3,
+        pitches=range(48, 72, 4),
+        velocities=(1.0,),
+        duration=0.5,
+        random_state=0,
+        return_pitch=True,
+    )
     os.mkdir(folder / "clips")
     rows = []
     for clip, label, p in zip(X, y, pitch, strict=True):
@@ -49,8 +60,18 @@ def labelled_folder(tmp_path_factory):
 @pytest.fixture(scope="module")
 def model(labelled_folder):
     path = labelled_folder / "model.skt"
-    result = run("fit", labelled_folder / "notes.csv", "--path-column", "file",
-                 "--label-column", "instrument", "--augment", "1", "-o", path)
+    result = run(
+        "fit",
+        labelled_folder / "notes.csv",
+        "--path-column",
+        "file",
+        "--label-column",
+        "instrument",
+        "--augment",
+        "1",
+        "-o",
+        path,
+    )
     assert result.returncode == 0, result.stderr
     assert "fitting on 18 clips (36 with augmented copies), 3 labels" in result.stderr
     return path
@@ -95,8 +116,9 @@ def test_embed_binary_outputs_keep_the_paths(labelled_folder, tmp_path, capsys):
         E, paths = data["embeddings"], list(data["paths"])
     assert paths == clips and E.shape == (3, 31)
     # worker processes (-j 2) limit BLAS threads: equal up to the last bits
-    np.testing.assert_allclose(E, sktimbre.load_pretrained_embedder().transform(clips),
-                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        E, sktimbre.load_pretrained_embedder().transform(clips), rtol=1e-12, atol=1e-12
+    )
     assert main(["embed", *clips, "-o", str(tmp_path / "e.npy")]) == 0
     assert "e.paths.txt" in capsys.readouterr().err
     np.testing.assert_allclose(np.load(tmp_path / "e.npy"), E, rtol=1e-12, atol=1e-12)
@@ -112,8 +134,9 @@ def test_embed_parquet(labelled_folder, tmp_path):
     assert list(frame["path"]) == [clip] and frame.shape == (1, 32)
 
 
-def test_parquet_without_pyarrow_says_what_to_install(labelled_folder, tmp_path, capsys,
-                                                      monkeypatch):
+def test_parquet_without_pyarrow_says_what_to_install(
+    labelled_folder, tmp_path, capsys, monkeypatch
+):
     pytest.importorskip("pandas")
     monkeypatch.setitem(sys.modules, "pyarrow", None)  # import pyarrow -> ImportError
     assert main(["embed", _clips(labelled_folder)[0], "-o", str(tmp_path / "e.parquet")]) == 2
@@ -143,8 +166,9 @@ def test_progress_bar_on_a_terminal(labelled_folder, tmp_path):
 
     leader, follower = pty.openpty()
     try:
-        result = run("embed", *clips, "-o", tmp_path / "e.csv", stderr=follower,
-                     stdout=subprocess.PIPE)
+        result = run(
+            "embed", *clips, "-o", tmp_path / "e.csv", stderr=follower, stdout=subprocess.PIPE
+        )
         os.close(follower)
         shown = b""
         while True:
@@ -204,8 +228,10 @@ def test_info_warns_about_other_versions(model, tmp_path):
             zout.writestr(name, data)
     result = run("info", old)
     assert result.returncode == 0
-    assert f"warning: {old} was saved with numpy 1.0.0, but this is numpy {np.__version__}" \
+    assert (
+        f"warning: {old} was saved with numpy 1.0.0, but this is numpy {np.__version__}"
         in result.stderr
+    )
     assert f"running:    sktimbre {sktimbre.__version__}" in result.stdout
 
 
