@@ -181,9 +181,13 @@ def make_timbre_embedder(
         Trim each clip's leading and trailing parts quieter than this many dB below
         its peak before analysis (``None``: keep clips whole). Recordings differ in
         how much silence surrounds the note; trimming keeps that out of the vector.
-    on_error : {"raise", "nan"}, default="raise"
-        Unusable clips raise :class:`~sktimbre.io.InvalidClipError`, or become NaN
-        rows reported by a :class:`~sktimbre.io.ClipWarning`.
+    on_error : {"raise", "warn", "nan"}, default="raise"
+        What ``transform`` does with an unusable clip: raise
+        :class:`~sktimbre.io.InvalidClipError` naming it, or give it a NaN row, with
+        one :class:`~sktimbre.io.ClipWarning` listing the failures (``"warn"``) or
+        silently (``"nan"``). The failures of the last call are in
+        ``embedder.named_steps["frontend"].failures_``. ``fit`` always raises if a
+        clip fails (see :class:`~sktimbre.AudioFrontEnd`).
     n_jobs : int or None, default=None
         Worker processes for decoding and analysis.
 
@@ -250,6 +254,8 @@ def extract_features(embedder: Pipeline, X, *, chunk_size: int = 500):
     Returns
     -------
     features : ndarray of shape (n_clips, n_features)
+        NaN rows for failed clips (``on_error="warn"`` or ``"nan"``), recorded,
+        numbered in ``X``, in the front end's ``failures_``.
 
     Examples
     --------
@@ -267,7 +273,8 @@ def extract_features(embedder: Pipeline, X, *, chunk_size: int = 500):
 
     import numpy as np
 
-    from .frontend import _offset_errors, _offset_exception, _warn_clip_errors
+    from . import _errors
+    from .frontend import _offset_errors, _offset_exception
     from .io import ClipWarning, InvalidClipError, _as_clip_list
 
     if int(chunk_size) < 1:
@@ -276,7 +283,7 @@ def extract_features(embedder: Pipeline, X, *, chunk_size: int = 500):
     if not items:
         raise ValueError("X contains no clips (0 clips given; at least 1 is required)")
     frontend, union = embedder[0], embedder[1]
-    blocks, errors = [], {}
+    blocks, errors, sources = [], {}, []
     for start in range(0, len(items), chunk_size):
         # failed clips are reported once for the whole of X, numbered in X
         with warnings.catch_warnings():
@@ -286,8 +293,10 @@ def extract_features(embedder: Pipeline, X, *, chunk_size: int = 500):
             except InvalidClipError as exc:
                 raise _offset_exception(exc, start) from None
         errors.update(_offset_errors(batch.errors, start))
+        sources += batch.sources
         blocks.append(union.transform(batch))
-    _warn_clip_errors(errors, len(items))
+    frontend.failures_ = _errors.failures_from_errors(errors, sources)
+    _errors.report_failures(frontend.failures_, len(items), frontend.on_error)
     return np.vstack(blocks)
 
 
@@ -326,7 +335,10 @@ def fit_in_chunks(embedder: Pipeline, X, y, *, chunk_size: int = 500) -> Pipelin
     >>> np.allclose(a, b)
     True
     """
+    from ._errors import check_fit_failures
+
     features = extract_features(embedder, X, chunk_size=chunk_size)
+    check_fit_failures(embedder[0].failures_, len(features))  # never fit on NaN rows
     for _, step in embedder.steps[:2]:
         if step != "passthrough":
             step.fit(X[:1] if hasattr(X, "shape") else list(X)[:1])
