@@ -39,7 +39,7 @@ def failures_from_errors(errors: dict, sources) -> list[ClipFailure]:
     failures = []
     for i, msg in sorted(errors.items()):
         prefix = f"clip {i} ({sources[i]}): "
-        reason = msg[len(prefix):] if msg.startswith(prefix) else msg
+        reason = msg[len(prefix) :] if msg.startswith(prefix) else msg
         failures.append(ClipFailure(int(i), sources[i], reason))
     return failures
 
@@ -84,8 +84,10 @@ def check_fit_failures(failures, n_clips: int) -> None:
 
 
 def crash_reason(exc: BaseException) -> str:
-    return (f"decoding or analysing it killed the worker process ({type(exc).__name__}); "
-            "the file is probably corrupt")
+    return (
+        f"decoding or analysing it killed the worker process ({type(exc).__name__}); "
+        "the file is probably corrupt"
+    )
 
 
 def run_chunks(func, chunks: list[tuple], *, n_jobs: int, on_crash) -> list:
@@ -134,13 +136,15 @@ def _run_isolating(func, chunk: tuple, n_jobs: int, on_crash) -> list:
     try:
         # n_jobs != 1 keeps the work in a worker process even for a single task.
         return Parallel(n_jobs=max(n_jobs, 2) if n_jobs > 0 else n_jobs)(
-            [delayed(func)(items, start, *args)])
+            [delayed(func)(items, start, *args)]
+        )
     except BrokenProcessPool as exc:
         if len(items) == 1:
             return [on_crash(items[0], start, crash_reason(exc))]
         half = len(items) // 2
-        return (_run_isolating(func, (items[:half], start, *args), n_jobs, on_crash)
-                + _run_isolating(func, (items[half:], start + half, *args), n_jobs, on_crash))
+        return _run_isolating(
+            func, (items[:half], start, *args), n_jobs, on_crash
+        ) + _run_isolating(func, (items[half:], start + half, *args), n_jobs, on_crash)
 
 
 def raise_crash(item, index: int, reason: str):

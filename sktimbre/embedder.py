@@ -10,6 +10,7 @@ from sklearn.neighbors import NeighborhoodComponentsAnalysis
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import StandardScaler
 
+from ._nanrows import NaNRowsPassthrough
 from .families import (
     MFCC,
     Chroma,
@@ -104,6 +105,12 @@ def _pitch_null_lda(n_components):
 
 
 def _projection_step(projection, n_components):
+    step = _projection(projection, n_components)
+    # the clips that failed with on_error="warn"/"nan" keep NaN rows; the others are embedded
+    return step if isinstance(step, str) else NaNRowsPassthrough(step)
+
+
+def _projection(projection, n_components):
     if projection is None:
         return "passthrough"
     if projection == "pca":
@@ -335,9 +342,14 @@ def fit_in_chunks(embedder: Pipeline, X, y, *, chunk_size: int = 500) -> Pipelin
     >>> np.allclose(a, b)
     True
     """
-    from ._errors import check_fit_failures
+    import warnings
 
-    features = extract_features(embedder, X, chunk_size=chunk_size)
+    from ._errors import check_fit_failures
+    from .io import ClipWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ClipWarning)  # the error below lists them
+        features = extract_features(embedder, X, chunk_size=chunk_size)
     check_fit_failures(embedder[0].failures_, len(features))  # never fit on NaN rows
     for _, step in embedder.steps[:2]:
         if step != "passthrough":

@@ -514,7 +514,9 @@ class AudioFrontEnd(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
             self.n_features_in_ = X.shape[1]
         elif hasattr(self, "n_features_in_"):
             del self.n_features_in_
-        batch = self.transform(X)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ClipWarning)  # the error below lists them
+            batch = self.transform(X)
         _errors.check_fit_failures(self.failures_, len(batch))
         return batch
 
@@ -553,7 +555,7 @@ class AudioFrontEnd(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         else:
             n_chunks = min(len(items), 4 * (n_jobs if n_jobs > 0 else 8))
             bounds = np.linspace(0, len(items), n_chunks + 1).astype(int)
-            chunks = [(items[a:b], a, self.sr, self.on_error, analyses, self.trim_db)
+            chunks = [(items[a:b], int(a), self.sr, self.on_error, analyses, self.trim_db)
                       for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
             results = _errors.run_chunks(_load_chunk, chunks, n_jobs=n_jobs,
                                          on_crash=self._on_crash)
