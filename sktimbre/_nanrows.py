@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, TransformerMixin, clone
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_array, check_is_fitted
 
 __all__ = ["NaNRowsPassthrough"]
 
@@ -119,7 +119,7 @@ class NaNRowsPassthrough(MetaEstimatorMixin, TransformerMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         inner = self.transformer.__sklearn_tags__()
-        tags.input_tags.allow_nan = True  # in transform: NaN rows pass through
+        # allow_nan stays False: fit refuses NaN, though transform passes NaN rows through
         tags.target_tags.required = inner.target_tags.required
         return tags
 
@@ -129,5 +129,6 @@ def _take(X, rows):
 
 
 def _nan_rows(X) -> np.ndarray:
-    values = np.asarray(X, dtype=np.float64)
-    return np.isnan(values).any(axis=1) if values.ndim == 2 else np.isnan(values)
+    # validated here for clear errors (sparse, 1-D, text); the transformer checks again
+    values = check_array(X, dtype=np.float64, ensure_all_finite="allow-nan")
+    return np.isnan(values).any(axis=1)

