@@ -201,7 +201,11 @@ def make_timbre_embedder(
     Returns
     -------
     embedder : sklearn.pipeline.Pipeline
-        Steps ``frontend``, ``features``, ``scale``, ``project``.
+        Steps ``frontend``, ``features``, ``scale``, ``project``. The projection is
+        wrapped in :class:`~sktimbre._nanrows.NaNRowsPassthrough` so that the NaN
+        rows of failed clips pass through it: its parameters are
+        ``project__transformer__*``, the fitted projection is
+        ``named_steps["project"].transformer_``.
 
     Examples
     --------

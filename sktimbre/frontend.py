@@ -28,7 +28,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from . import _errors
-from .io import ClipWarning, InvalidClipError, load_audio
+from .io import ClipWarning, InvalidClipError, _source_name, load_audio
 
 __all__ = ["AudioFrontEnd", "ClipBatch", "stft_analysis", "cqt_analysis", "f0_analysis",
            "trim_silence"]
@@ -577,7 +577,7 @@ class AudioFrontEnd(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         """A clip that killed its worker: raise, or a one-clip chunk result that failed."""
         if self.on_error == "raise":
             _errors.raise_crash(item, index, reason)
-        source = _errors._source_name(item)
+        source = _source_name(item)
         return [None], [source], {index: f"clip {index} ({source}): {reason}"}, {
             tuple(a): [] for a in self.analyses}
 

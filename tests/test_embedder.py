@@ -83,7 +83,7 @@ def test_default_embedder_uses_timbre_families_without_chroma():
     emb = make_timbre_embedder()
     names = [name for name, _ in emb.named_steps["features"].transformer_list]
     assert names == ["contrast", "mfcc", "harmonic", "envelope", "shape"]
-    assert emb.named_steps["project"].shrinkage == "auto"
+    assert emb.named_steps["project"].transformer.shrinkage == "auto"
 
 
 def test_fitted_embedder_survives_joblib_and_pickle(notes, small_union, tmp_path):
