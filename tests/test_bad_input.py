@@ -175,26 +175,34 @@ DEGENERATE = [
 ]
 
 
-@pytest.mark.parametrize(
-    "family",
-    [
-        MFCC(deltas=2),
-        MelBands(),
-        SpectralContrast(),
-        Chroma(variant="cens"),
-        Chroma(variant="stft"),
-        SpectralShape(),
-        SpectralShape(log_frequency=False),
-        TemporalEnvelope(),
-        HarmonicDescriptors(),
-        PitchEstimate(),
-    ],
-    ids=repr,
-)
+FAMILIES = [
+    MFCC(deltas=2),
+    MelBands(),
+    SpectralContrast(),
+    Chroma(variant="cens"),
+    Chroma(variant="stft"),
+    SpectralShape(),
+    SpectralShape(log_frequency=False),
+    TemporalEnvelope(),
+    HarmonicDescriptors(),
+    PitchEstimate(),
+]
+
+
+@pytest.mark.parametrize("family", FAMILIES, ids=repr)
 def test_every_family_is_finite_on_degenerate_audio(family):
     out = family.fit_transform(DEGENERATE)
     bad = np.argwhere(~np.isfinite(out))
     assert bad.size == 0, [(i, family.get_feature_names_out()[j]) for i, j in bad[:5]]
+
+
+@pytest.mark.parametrize("family", FAMILIES, ids=repr)
+def test_every_family_gives_nan_rows_for_failed_clips_of_a_batch(family, tmp_path):
+    X = [TONE, str(tmp_path / "gone.wav"), DEGENERATE[0], np.array([np.inf])]
+    batch = AudioFrontEnd(on_error="nan").transform(X)
+    out = family.fit_transform(batch)
+    assert np.isnan(out[[1, 3]]).all() and np.isfinite(out[[0, 2]]).all()
+    np.testing.assert_array_equal(out[[0, 2]], family.fit_transform([TONE, DEGENERATE[0]]))
 
 
 @pytest.fixture(scope="module")
