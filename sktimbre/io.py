@@ -132,8 +132,11 @@ def _decode_file(path: str, sr: int) -> np.ndarray:
 def _decode_failure(path: str, error: Exception) -> str:
     """Why a file did not decode, in a user's words, with the decoder's own after it."""
     detail = str(error).replace(f"Error opening {path!r}: ", "").strip()
-    with open(path, "rb") as f:
-        head = f.read(4)
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4)
+    except OSError as exc:  # e.g. no permission to read it
+        return f"cannot read file ({exc.strerror})"
     if not head.startswith(_AUDIO_MAGIC):
         return ("cannot decode audio: file is not audio (or in a format neither libsndfile "
                 f"nor audioread reads; {detail})")
