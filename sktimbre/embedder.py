@@ -10,6 +10,7 @@ from sklearn.neighbors import NeighborhoodComponentsAnalysis
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import StandardScaler
 
+from ._nanrows import NaNRowsPassthrough
 from .families import (
     MFCC,
     Chroma,
@@ -104,6 +105,12 @@ def _pitch_null_lda(n_components):
 
 
 def _projection_step(projection, n_components):
+    step = _projection(projection, n_components)
+    # the clips that failed with on_error="warn"/"nan" keep NaN rows; the others are embedded
+    return step if isinstance(step, str) else NaNRowsPassthrough(step)
+
+
+def _projection(projection, n_components):
     if projection is None:
         return "passthrough"
     if projection == "pca":
@@ -181,16 +188,24 @@ def make_timbre_embedder(
         Trim each clip's leading and trailing parts quieter than this many dB below
         its peak before analysis (``None``: keep clips whole). Recordings differ in
         how much silence surrounds the note; trimming keeps that out of the vector.
-    on_error : {"raise", "nan"}, default="raise"
-        Unusable clips raise :class:`~sktimbre.io.InvalidClipError`, or become NaN
-        rows reported by a :class:`~sktimbre.io.ClipWarning`.
+    on_error : {"raise", "warn", "nan"}, default="raise"
+        What ``transform`` does with an unusable clip: raise
+        :class:`~sktimbre.io.InvalidClipError` naming it, or give it a NaN row, with
+        one :class:`~sktimbre.io.ClipWarning` listing the failures (``"warn"``) or
+        silently (``"nan"``). The failures of the last call are in
+        ``embedder.named_steps["frontend"].failures_``. ``fit`` always raises if a
+        clip fails (see :class:`~sktimbre.AudioFrontEnd`).
     n_jobs : int or None, default=None
         Worker processes for decoding and analysis.
 
     Returns
     -------
     embedder : sklearn.pipeline.Pipeline
-        Steps ``frontend``, ``features``, ``scale``, ``project``.
+        Steps ``frontend``, ``features``, ``scale``, ``project``. The projection is
+        wrapped in :class:`~sktimbre._nanrows.NaNRowsPassthrough` so that the NaN
+        rows of failed clips pass through it: its parameters are
+        ``project__transformer__*``, the fitted projection is
+        ``named_steps["project"].transformer_``.
 
     Examples
     --------
@@ -250,6 +265,8 @@ def extract_features(embedder: Pipeline, X, *, chunk_size: int = 500):
     Returns
     -------
     features : ndarray of shape (n_clips, n_features)
+        NaN rows for failed clips (``on_error="warn"`` or ``"nan"``), recorded,
+        numbered in ``X``, in the front end's ``failures_``.
 
     Examples
     --------
@@ -267,7 +284,8 @@ def extract_features(embedder: Pipeline, X, *, chunk_size: int = 500):
 
     import numpy as np
 
-    from .frontend import _offset_errors, _offset_exception, _warn_clip_errors
+    from . import _errors
+    from .frontend import _offset_errors, _offset_exception
     from .io import ClipWarning, InvalidClipError, _as_clip_list
 
     if int(chunk_size) < 1:
@@ -276,7 +294,7 @@ def extract_features(embedder: Pipeline, X, *, chunk_size: int = 500):
     if not items:
         raise ValueError("X contains no clips (0 clips given; at least 1 is required)")
     frontend, union = embedder[0], embedder[1]
-    blocks, errors = [], {}
+    blocks, errors, sources = [], {}, []
     for start in range(0, len(items), chunk_size):
         # failed clips are reported once for the whole of X, numbered in X
         with warnings.catch_warnings():
@@ -286,8 +304,10 @@ def extract_features(embedder: Pipeline, X, *, chunk_size: int = 500):
             except InvalidClipError as exc:
                 raise _offset_exception(exc, start) from None
         errors.update(_offset_errors(batch.errors, start))
+        sources += batch.sources
         blocks.append(union.transform(batch))
-    _warn_clip_errors(errors, len(items))
+    frontend.failures_ = _errors.failures_from_errors(errors, sources)
+    _errors.report_failures(frontend.failures_, len(items), frontend.on_error)
     return np.vstack(blocks)
 
 
@@ -326,7 +346,15 @@ def fit_in_chunks(embedder: Pipeline, X, y, *, chunk_size: int = 500) -> Pipelin
     >>> np.allclose(a, b)
     True
     """
-    features = extract_features(embedder, X, chunk_size=chunk_size)
+    import warnings
+
+    from ._errors import check_fit_failures
+    from .io import ClipWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ClipWarning)  # the error below lists them
+        features = extract_features(embedder, X, chunk_size=chunk_size)
+    check_fit_failures(embedder[0].failures_, len(features))  # never fit on NaN rows
     for _, step in embedder.steps[:2]:
         if step != "passthrough":
             step.fit(X[:1] if hasattr(X, "shape") else list(X)[:1])

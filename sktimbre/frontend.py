@@ -24,12 +24,12 @@ from collections.abc import Sequence
 from numbers import Integral, Real
 
 import numpy as np
-from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from . import _errors
 from ._versions import RecordsVersions
-from .io import ClipWarning, InvalidClipError, load_audio
+from .io import ClipWarning, InvalidClipError, _source_name, load_audio
 
 __all__ = ["AudioFrontEnd", "ClipBatch", "stft_analysis", "cqt_analysis", "f0_analysis",
            "trim_silence"]
@@ -180,7 +180,7 @@ class ClipBatch(Sequence):
 
     Produced by :class:`AudioFrontEnd`; consumed by the descriptor families. Indexing
     gives the samples of a clip (``None`` for a clip that failed to load with
-    ``on_error="nan"``).
+    ``on_error="warn"`` or ``"nan"``).
 
     Parameters
     ----------
@@ -284,6 +284,15 @@ class ClipBatch(Sequence):
     def report_errors(self) -> None:
         """Warn with :class:`~sktimbre.io.ClipWarning` about every clip that failed."""
         _warn_clip_errors(self.errors, len(self), stacklevel=4)
+
+    def failures(self) -> list:
+        """The clips that failed to load, as ``(index, source, reason)`` tuples in order.
+
+        Returns
+        -------
+        failures : list of ClipFailure
+        """
+        return _errors.failures_from_errors(self.errors, self.sources)
 
 
 def _warn_clip_errors(errors: dict, n_clips: int, *, stacklevel: int = 3) -> None:
@@ -406,11 +415,18 @@ class AudioFrontEnd(RecordsVersions, TransformerMixin, BaseEstimator, auto_wrap_
         its loudest frame (:func:`trim_silence`), so that descriptors do not depend
         on how much silence a recording happens to carry before and after the note.
         ``None`` keeps clips as they are.
-    on_error : {"raise", "nan"}, default="raise"
-        What to do with a clip that cannot be used (missing or undecodable file,
-        empty, NaN/Inf samples, ...). ``"raise"``: :class:`~sktimbre.io.InvalidClipError`
-        naming the clip. ``"nan"``: the clip's feature rows become NaN and a
-        :class:`~sktimbre.io.ClipWarning` lists every failed clip.
+    on_error : {"raise", "warn", "nan"}, default="raise"
+        What :meth:`transform` does with a clip that cannot be used (missing, empty
+        or undecodable file, empty clip, NaN/Inf samples, a worker process killed
+        while decoding it, ...; see ``docs/bad_input.md``).
+        ``"raise"``: :class:`~sktimbre.io.InvalidClipError` naming the clip (index,
+        path) and the problem. ``"warn"``: the clip's feature rows become NaN and
+        one :class:`~sktimbre.io.ClipWarning` per call lists every failed clip.
+        ``"nan"``: NaN rows too, without a warning. Either way the failures are
+        recorded in ``failures_`` and the other clips' rows are exactly those of a
+        clean run. Fitting never uses NaN rows: :meth:`fit` and
+        :meth:`fit_transform` (so ``Pipeline.fit``) raise
+        :class:`~sktimbre.io.InvalidClipError` listing every failed clip.
     n_jobs : int, default=None
         Processes used to decode and analyse clips (joblib; ``None`` means 1,
         ``-1`` all cores). Results do not depend on it.
@@ -419,6 +435,10 @@ class AudioFrontEnd(RecordsVersions, TransformerMixin, BaseEstimator, auto_wrap_
     ----------
     n_features_in_ : int
         Clip length in samples, only set when fitted on a 2-D array.
+    failures_ : list of ClipFailure
+        The clips of the last :meth:`transform` call that could not be used, as
+        named tuples ``(index, source, reason)`` (empty if all were fine). In an
+        embedder, ``embedder.named_steps["frontend"].failures_``.
 
     See Also
     --------
@@ -441,7 +461,7 @@ class AudioFrontEnd(RecordsVersions, TransformerMixin, BaseEstimator, auto_wrap_
         "sr": [Interval(Integral, 1, None, closed="left")],
         "analyses": ["array-like", list, tuple],
         "trim_db": [Interval(Real, 0, None, closed="neither"), None],
-        "on_error": [StrOptions({"raise", "nan"})],
+        "on_error": [StrOptions(set(_errors.ON_ERROR))],
         "n_jobs": [Integral, None],
     }
 
@@ -484,13 +504,22 @@ class AudioFrontEnd(RecordsVersions, TransformerMixin, BaseEstimator, auto_wrap_
         Returns
         -------
         batch : ClipBatch
+
+        Raises
+        ------
+        InvalidClipError
+            If any clip failed, whatever ``on_error``: nothing is fitted on NaN rows.
         """
         self._validate_params()
         if isinstance(X, np.ndarray) and X.ndim == 2:
             self.n_features_in_ = X.shape[1]
         elif hasattr(self, "n_features_in_"):
             del self.n_features_in_
-        return self.transform(X)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ClipWarning)  # the error below lists them
+            batch = self.transform(X)
+        _errors.check_fit_failures(self.failures_, len(batch))
+        return batch
 
     def transform(self, X) -> ClipBatch:
         """Decode ``X`` into a :class:`ClipBatch` with the listed analyses computed.
@@ -506,11 +535,13 @@ class AudioFrontEnd(RecordsVersions, TransformerMixin, BaseEstimator, auto_wrap_
         batch : ClipBatch
         """
         self._validate_params()
+        self.failures_ = []
         if isinstance(X, ClipBatch):
             if X.sr != self.sr:
                 raise ValueError(
                     f"ClipBatch is at {X.sr} Hz but this front end is at {self.sr} Hz"
                 )
+            self.failures_ = X.failures()
             return X
         from .io import _as_clip_list
 
@@ -525,12 +556,10 @@ class AudioFrontEnd(RecordsVersions, TransformerMixin, BaseEstimator, auto_wrap_
         else:
             n_chunks = min(len(items), 4 * (n_jobs if n_jobs > 0 else 8))
             bounds = np.linspace(0, len(items), n_chunks + 1).astype(int)
-            results = Parallel(n_jobs=n_jobs)(
-                delayed(_load_chunk)(items[a:b], a, self.sr, self.on_error, analyses,
-                                     self.trim_db)
-                for a, b in zip(bounds[:-1], bounds[1:], strict=True)
-                if b > a
-            )
+            chunks = [(items[a:b], int(a), self.sr, self.on_error, analyses, self.trim_db)
+                      for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
+            results = _errors.run_chunks(_load_chunk, chunks, n_jobs=n_jobs,
+                                         on_crash=self._on_crash)
             clips, sources, errors = [], [], {}
             for c, s, e, _ in results:
                 clips += c
@@ -541,8 +570,17 @@ class AudioFrontEnd(RecordsVersions, TransformerMixin, BaseEstimator, auto_wrap_
             batch = ClipBatch(clips, sr=self.sr, sources=sources, errors=errors)
             for key in analyses:
                 batch._store(key, [g for *_, computed in results for g in computed[key]])
-        batch.report_errors()
+        self.failures_ = batch.failures()
+        _errors.report_failures(self.failures_, len(batch), self.on_error)
         return batch
+
+    def _on_crash(self, item, index, reason):
+        """A clip that killed its worker: raise, or a one-clip chunk result that failed."""
+        if self.on_error == "raise":
+            _errors.raise_crash(item, index, reason)
+        source = _source_name(item)
+        return [None], [source], {index: f"clip {index} ({source}): {reason}"}, {
+            tuple(a): [] for a in self.analyses}
 
     def get_feature_names_out(self, input_features=None):
         """There are no tabular output features: the output is a :class:`ClipBatch`.

@@ -12,7 +12,8 @@ Every estimator in sktimbre accepts ``X`` in any of these forms:
   :class:`~sktimbre.frontend.AudioFrontEnd` (already decoded).
 
 Whatever is wrong with a clip is reported with the clip's index and, for files,
-its path -- never as a traceback from deep inside a decoder.
+its path -- never as a traceback from deep inside a decoder. ``docs/bad_input.md``
+lists every kind of bad input and what it gives.
 """
 
 from __future__ import annotations
@@ -24,6 +25,16 @@ from collections.abc import Sequence
 import numpy as np
 
 __all__ = ["InvalidClipError", "ClipWarning", "load_audio", "load_clip", "read_manifest"]
+
+# Largest sample magnitude accepted: float audio lies within +-1 and 32-bit integer
+# PCM within +-2.1e9; far beyond that, the values are not audio at any usual scale
+# (and squared spectra would overflow float32 near 1e16).
+_MAX_ABS = 1e10
+
+# First bytes of the audio containers libsndfile/audioread read: a file that starts
+# like one of these but does not decode is truncated or corrupt, not "not audio".
+_AUDIO_MAGIC = (b"RIFF", b"RIFX", b"RF64", b"fLaC", b"OggS", b"FORM", b".snd", b"ID3",
+                b"\xff\xfb", b"\xff\xf3", b"\xff\xf2", b"caff", b"wvpk", b"MThd")
 
 
 class _NonNumeric(ValueError):
@@ -70,7 +81,7 @@ class _NonNumericClipError(InvalidClipError, TypeError):
 
 
 class ClipWarning(UserWarning):
-    """Issued when ``on_error="nan"`` turned unusable clips into NaN rows.
+    """Issued when ``on_error="warn"`` turned unusable clips into NaN rows.
 
     Examples
     --------
@@ -95,6 +106,8 @@ def _decode_file(path: str, sr: int) -> np.ndarray:
         raise ValueError("file not found")
     if os.path.isdir(path):
         raise ValueError("is a directory, not an audio file")
+    if os.path.getsize(path) == 0:
+        raise ValueError("file is empty (0 bytes)")
     try:
         import soundfile as sf
 
@@ -108,12 +121,42 @@ def _decode_file(path: str, sr: int) -> np.ndarray:
                 warnings.simplefilter("ignore")
                 y, file_sr = librosa.load(path, sr=None, mono=True, dtype=np.float32)
         except Exception:
-            raise ValueError(f"cannot decode audio ({sf_error})") from None
+            raise ValueError(_decode_failure(path, sf_error)) from None
     if file_sr != sr and y.size:
         import librosa
 
         y = librosa.resample(y, orig_sr=file_sr, target_sr=sr).astype(np.float32, copy=False)
     return y
+
+
+def _decode_failure(path: str, error: Exception) -> str:
+    """Why a file did not decode, in a user's words, with the decoder's own after it."""
+    detail = str(error).replace(f"Error opening {path!r}: ", "").strip()
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4)
+    except OSError as exc:  # e.g. no permission to read it
+        return f"cannot read file ({exc.strerror})"
+    if not head.startswith(_AUDIO_MAGIC):
+        return ("cannot decode audio: file is not audio (or in a format neither libsndfile "
+                f"nor audioread reads; {detail})")
+    return f"cannot decode audio: file is truncated or corrupt ({detail})"
+
+
+def _check_range(arr: np.ndarray) -> None:
+    """Reject non-finite and absurdly large samples, before any cast to float32."""
+    if not arr.size or arr.dtype.kind not in "iuf":
+        return
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        raise ValueError("contains NaN or infinite samples")
+    peak = max(abs(float(arr.max())), abs(float(arr.min())))
+    if peak > _MAX_ABS:
+        raise ValueError(_too_large(peak))
+
+
+def _too_large(peak) -> str:
+    return (f"samples reach {float(peak):.3g} in magnitude, beyond any audio scale "
+            f"(float audio lies within +-1, integer PCM within +-2.1e9; limit {_MAX_ABS:g})")
 
 
 def _check_samples(y) -> np.ndarray:
@@ -136,10 +179,8 @@ def _check_samples(y) -> np.ndarray:
             f"a clip must be a 1-D array of samples, got shape {arr.shape}; "
             "downmix multichannel audio to mono first"
         )
-    arr = np.ascontiguousarray(arr, dtype=np.float32)
-    if arr.size and not np.isfinite(arr).all():
-        raise ValueError("contains NaN or infinite samples")
-    return arr
+    _check_range(arr)
+    return np.ascontiguousarray(arr, dtype=np.float32)
 
 
 def load_clip(item, *, sr: int = 22050, index: int = 0) -> np.ndarray:
@@ -162,8 +203,15 @@ def load_clip(item, *, sr: int = 22050, index: int = 0) -> np.ndarray:
     Raises
     ------
     InvalidClipError
-        If the file is missing or undecodable, or the clip is empty, non-finite,
+        If the file is missing, empty, not audio or corrupt, or the clip is empty,
+        non-finite, beyond any audio scale (samples above 1e10 in magnitude),
         non-numeric or not one-dimensional.
+
+    Notes
+    -----
+    Samples are converted to float32 as they are: integer arrays are *not* rescaled
+    to +-1 (an int16 array holds values up to 32767). Clips shorter than an analysis
+    frame are valid: analyses zero-pad them.
 
     Examples
     --------
@@ -177,13 +225,28 @@ def load_clip(item, *, sr: int = 22050, index: int = 0) -> np.ndarray:
         y = _decode_file(os.fspath(item), sr) if _is_path(item) else _check_samples(item)
         if y.size == 0:
             raise ValueError("is empty (0 samples)")
-        if not np.isfinite(y).all():
-            raise ValueError("contains NaN or infinite samples")
+        _check_range(y)
     except _NonNumeric as exc:
         raise _NonNumericClipError(index, source, str(exc)) from None
     except ValueError as exc:
         raise InvalidClipError(index, source, str(exc)) from None
     return y
+
+
+def _check_orientation(shape: tuple) -> None:
+    """Catch one multichannel clip passed as ``(n_samples, n_channels)``.
+
+    Read as a batch it would be thousands of clips of a few samples each, which
+    no analysis can use; no real batch looks like that.
+    """
+    n_rows, n_cols = shape
+    if n_cols <= 8 and n_rows > 1000:
+        raise ValueError(
+            f"X has shape {shape}: that looks like one clip of {n_rows} samples and "
+            f"{n_cols} channel(s), channels last, not {n_rows} clips of {n_cols} samples. "
+            "A 2-D X is (n_clips, n_samples) of mono clips: pass [y.mean(axis=1)] to "
+            "downmix the clip to mono"
+        )
 
 
 def _as_clip_list(X) -> list:
@@ -197,6 +260,7 @@ def _as_clip_list(X) -> list:
         )
     if isinstance(X, np.ndarray):
         if X.ndim == 2:
+            _check_orientation(X.shape)
             if X.shape[1] == 0:
                 raise ValueError(
                     f"X holds clips of 0 samples: 0 feature(s) (shape={X.shape}) while a "
@@ -231,18 +295,19 @@ def load_audio(X, *, sr: int = 22050, on_error: str = "raise"):
         The clips. See the module docstring for the accepted forms.
     sr : int, default=22050
         Sample rate in Hz of in-memory clips, and target rate for files.
-    on_error : {"raise", "nan"}, default="raise"
+    on_error : {"raise", "warn", "nan"}, default="raise"
         ``"raise"`` stops at the first unusable clip with :class:`InvalidClipError`;
-        ``"nan"`` replaces it by ``None`` and reports it in ``errors``.
+        ``"warn"`` and ``"nan"`` replace it by ``None`` and report it in ``errors``
+        (warning, if at all, is the caller's business).
 
     Returns
     -------
     clips : list of ndarray or None
-        One float32 array per clip (``None`` for a failed clip with ``on_error="nan"``).
+        One float32 array per clip (``None`` for a failed clip unless ``on_error="raise"``).
     sources : list of str
         The path of each clip, or ``"<array>"``.
     errors : dict of int to str
-        Index of each failed clip to its error message (empty unless ``on_error="nan"``).
+        Index of each failed clip to its error message (empty with ``on_error="raise"``).
 
     Raises
     ------
@@ -262,8 +327,8 @@ def load_audio(X, *, sr: int = 22050, on_error: str = "raise"):
     >>> clips[1] is None, errors
     (True, {1: 'clip 1 (<array>): is empty (0 samples)'})
     """
-    if on_error not in ("raise", "nan"):
-        raise ValueError(f"on_error must be 'raise' or 'nan', got {on_error!r}")
+    if on_error not in ("raise", "warn", "nan"):
+        raise ValueError(f"on_error must be 'raise', 'warn' or 'nan', got {on_error!r}")
     items = _as_clip_list(X)
     if not items:
         raise ValueError("X contains no clips (0 clips given; at least 1 is required)")

@@ -130,7 +130,7 @@ def load_pretrained_embedder(*, n_jobs: int | None = None, on_error: str = "rais
     ----------
     n_jobs : int or None, default=None
         Worker processes for decoding and analysis.
-    on_error : {"raise", "nan"}, default="raise"
+    on_error : {"raise", "warn", "nan"}, default="raise"
         As in :func:`~sktimbre.make_timbre_embedder`.
 
     Returns

@@ -83,7 +83,7 @@ def test_default_embedder_uses_timbre_families_without_chroma():
     emb = make_timbre_embedder()
     names = [name for name, _ in emb.named_steps["features"].transformer_list]
     assert names == ["contrast", "mfcc", "harmonic", "envelope", "shape"]
-    assert emb.named_steps["project"].shrinkage == "auto"
+    assert emb.named_steps["project"].transformer.shrinkage == "auto"
 
 
 def test_fitted_embedder_survives_joblib_and_pickle(notes, small_union, tmp_path):
@@ -150,7 +150,7 @@ def test_chunked_extraction_equals_whole_and_numbers_bad_clips_globally(notes, t
     bad = list(X[:9]) + [str(tmp_path / "gone.wav")]
     with pytest.raises(InvalidClipError, match=r"clip 9 \(.*gone.wav\)"):
         extract_features(emb, bad, chunk_size=4)
-    emb_nan = make_timbre_embedder(on_error="nan")
+    emb_nan = make_timbre_embedder(on_error="warn")
     with pytest.warns(ClipWarning, match=r"1 of 10 clips(.|\n)*clip 9 "):
         F = extract_features(emb_nan, bad, chunk_size=4)
     assert np.isnan(F[9]).all() and np.isfinite(F[:9]).all()
