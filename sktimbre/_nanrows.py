@@ -30,20 +30,33 @@ class NaNRowsPassthrough(MetaEstimatorMixin, TransformerMixin, BaseEstimator):
     n_features_in_ : int
         Number of input columns.
 
+    Other fitted attributes of the wrapped transformer (``classes_``,
+    ``components_``, ``explained_variance_ratio_``, ...) read through the wrapper,
+    so ``embedder[-1].classes_`` works as it would without it.
+
     Examples
     --------
     >>> import numpy as np
     >>> from sklearn.decomposition import PCA
-    >>> from sktimbre._nanrows import NaNRowsPassthrough
+    >>> from sktimbre.projection import NaNRowsPassthrough
     >>> X = np.random.default_rng(0).normal(size=(10, 3))
     >>> step = NaNRowsPassthrough(PCA(n_components=2)).fit(X)
     >>> out = step.transform(np.vstack([X[:2], np.full((1, 3), np.nan)]))
     >>> np.isnan(out).all(axis=1).tolist()
     [False, False, True]
+    >>> step.explained_variance_ratio_.shape  # read through from the fitted PCA
+    (2,)
     """
 
     def __init__(self, transformer):
         self.transformer = transformer
+
+    def __getattr__(self, name):
+        # Only called when normal lookup fails: read fitted attributes through.
+        fitted = self.__dict__.get("transformer_")
+        if fitted is not None and name.endswith("_") and not name.startswith("__"):
+            return getattr(fitted, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def fit(self, X, y=None, **fit_params):
         """Fit the transformer; rows with NaN are an error.

@@ -202,7 +202,7 @@ def make_timbre_embedder(
     -------
     embedder : sklearn.pipeline.Pipeline
         Steps ``frontend``, ``features``, ``scale``, ``project``. The projection is
-        wrapped in :class:`~sktimbre._nanrows.NaNRowsPassthrough` so that the NaN
+        wrapped in :class:`~sktimbre.projection.NaNRowsPassthrough` so that the NaN
         rows of failed clips pass through it: its parameters are
         ``project__transformer__*``, the fitted projection is
         ``named_steps["project"].transformer_``.

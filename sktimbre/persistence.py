@@ -68,6 +68,7 @@ TRUSTED_TYPES = (
     "sktimbre.families.TemporalEnvelope",
     "sktimbre.families.HarmonicDescriptors",
     "sktimbre.families.PitchEstimate",
+    "sktimbre.projection.NaNRowsPassthrough",
     "sktimbre.projection.PitchNullProjection",
     "sktimbre.pretrained._FrozenLinearProjection",
     # the learned embedder (imported only when a file names it)

@@ -9,7 +9,9 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-__all__ = ["PitchNullProjection"]
+from ._nanrows import NaNRowsPassthrough
+
+__all__ = ["NaNRowsPassthrough", "PitchNullProjection"]
 
 
 class PitchNullProjection(TransformerMixin, BaseEstimator):
