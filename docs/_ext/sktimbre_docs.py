@@ -1,0 +1,124 @@
+"""Sphinx helpers of the sktimbre docs: tables generated from the code, so they cannot drift.
+
+Directives (usable from MyST as ```` ```{sktimbre-feature-names} MFCC(deltas=2) ````):
+
+``sktimbre-feature-names EXPR``
+    The output column names of ``EXPR`` (an estimator built from names in
+    ``sktimbre``), fitted on one synthetic note, as a list of literals.
+``sktimbre-parameters NAME``
+    A table of the constructor parameters of ``sktimbre.NAME``: name, default and the
+    first sentence of its numpydoc description.
+
+Optional pages
+    ``persistence``, ``scaling``, ``bad_input`` and ``neural`` are written on other
+    branches. Each is put in the toctree at the ``<!-- optional-pages -->`` marker
+    of ``index.md`` when its file exists, and a Markdown link to a missing one is
+    rendered as plain text, so the site builds with ``-W`` whichever have been merged.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from pathlib import Path
+
+from docutils import nodes
+from docutils.parsers.rst import Directive
+from numpydoc.docscrape import ClassDoc
+
+OPTIONAL_PAGES = ("persistence", "scaling", "bad_input", "neural")
+_MARKER = "<!-- optional-pages -->"
+
+
+def _estimator(expr: str):
+    import sktimbre
+
+    namespace = {name: getattr(sktimbre, name) for name in sktimbre.__all__
+                 if not name.startswith("_")}
+    return eval(expr, {"__builtins__": {}}, namespace)  # docs source is trusted
+
+
+class FeatureNamesDirective(Directive):
+    required_arguments = 1
+    final_argument_whitespace = True
+
+    def run(self):
+        from sktimbre.datasets import make_notes
+
+        estimator = _estimator(self.arguments[0])
+        X, _ = make_notes(n_instruments=1, pitches=[60], velocities=[1.0], duration=0.5,
+                          random_state=0)
+        names = list(estimator.fit(X).get_feature_names_out())
+        para = nodes.paragraph()
+        para += nodes.Text(f"{len(names)} columns for ")
+        para += nodes.literal(text=self.arguments[0])
+        para += nodes.Text(": ")
+        for i, name in enumerate(names):
+            if i:
+                para += nodes.Text(", ")
+            para += nodes.literal(text=name)
+        para += nodes.Text(".")
+        return [para]
+
+
+def _first_sentence(lines: list[str]) -> str:
+    text = " ".join(line.strip() for line in lines).strip()
+    match = re.match(r"(.+?\.)(\s|$)", text)
+    return match.group(1) if match else text
+
+
+class ParametersDirective(Directive):
+    required_arguments = 1
+
+    def run(self):
+        import sktimbre
+
+        cls = getattr(sktimbre, self.arguments[0])
+        signature = inspect.signature(cls.__init__)
+        described = {p.name: p.desc for p in ClassDoc(cls)["Parameters"]}
+        rows = []
+        for name, param in signature.parameters.items():
+            if name == "self":
+                continue
+            default = "" if param.default is param.empty else repr(param.default)
+            rows.append((name, default, _first_sentence(described.get(name, []))))
+
+        table = nodes.table(classes=["sktimbre-parameters"])
+        group = nodes.tgroup(cols=3)
+        table += group
+        for width in (20, 15, 65):
+            group += nodes.colspec(colwidth=width)
+        head, body = nodes.thead(), nodes.tbody()
+        group += head
+        group += body
+        header = nodes.row()
+        for title in ("parameter", "default", "meaning"):
+            header += nodes.entry("", nodes.paragraph(text=title))
+        head += header
+        for name, default, desc in rows:
+            row = nodes.row()
+            row += nodes.entry("", nodes.paragraph("", "", nodes.literal(text=name)))
+            row += nodes.entry("", nodes.paragraph("", "", nodes.literal(text=default)))
+            row += nodes.entry("", nodes.paragraph(text=desc))
+            body += row
+        return [table]
+
+
+def _rewrite_optional_pages(app, docname, source):
+    srcdir = Path(app.srcdir)
+    present = [p for p in OPTIONAL_PAGES if (srcdir / f"{p}.md").exists()]
+    text = source[0]
+    if _MARKER in text:
+        text = text.replace(_MARKER, "\n".join(present))
+    for page in OPTIONAL_PAGES:
+        if page not in present:
+            # [label](page.md) or [label](page.md#anchor) -> label (page.md)
+            text = re.sub(rf"\[([^\]]+)\]\({page}\.md(#[^)]*)?\)", rf"\1 (`{page}.md`)", text)
+    source[0] = text
+
+
+def setup(app):
+    app.add_directive("sktimbre-feature-names", FeatureNamesDirective)
+    app.add_directive("sktimbre-parameters", ParametersDirective)
+    app.connect("source-read", _rewrite_optional_pages)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
