@@ -41,6 +41,7 @@ extensions = [
     "myst_parser",
     "sphinx_gallery.gen_gallery",
     "matplotlib.sphinxext.plot_directive",
+    "sphinx_design",
     "sktimbre_docs",
 ]
 
