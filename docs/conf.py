@@ -51,6 +51,12 @@ exclude_patterns = ["_build", "**.ipynb_checkpoints", "auto_examples/*.ipynb",
                     "auto_examples/*.py", "auto_examples/*.zip"]
 templates_path = ["_templates"]
 
+# Offline previews (docs/screenshot.sh) point this at a local MathJax 2, e.g. Debian's
+# libjs-mathjax; the published site loads MathJax from its CDN (Sphinx's default).
+if os.environ.get("SKTIMBRE_DOCS_MATHJAX"):
+    mathjax_path = os.environ["SKTIMBRE_DOCS_MATHJAX"]
+    myst_update_mathjax = False  # MyST's MathJax 3 options would stop MathJax 2
+
 # -- MyST -------------------------------------------------------------------
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
 myst_heading_anchors = 3
@@ -101,6 +107,10 @@ html_theme_options = {
     "secondary_sidebar_items": ["page-toc", "sg_download_links", "sg_launcher_links"],
 }
 html_show_sourcelink = False
+# A left sidebar only where there is something to navigate (the gallery, the API
+# pages); elsewhere it would be empty and narrow the text.
+html_sidebars = {page: [] for page in ("index", "getting_started", "user_guide", "api",
+                                        "benchmark", "changelog")}
 
 
 # sklearn's metadata-routing plumbing (set_fit_request, ...) is generated on every

@@ -67,6 +67,24 @@ def _first_sentence(lines: list[str]) -> str:
     return match.group(1) if match else text
 
 
+def _inline(text: str) -> list[nodes.Node]:
+    """Docstring reST to nodes, parser-independent (the page may be MyST): ``x``, `x`
+    and :role:`~x` become literals, the rest text."""
+    out = []
+    pattern = r"(?::[\w:]+:)?`{1,2}~?([^`]+?)`{1,2}"
+    pos = 0
+    for match in re.finditer(pattern, text):
+        if match.start() > pos:
+            out.append(nodes.Text(text[pos:match.start()]))
+        out.append(nodes.literal(text=match.group(1).split(".")[-1]
+                                 if match.group(0).startswith(":") and "~" in match.group(0)
+                                 else match.group(1)))
+        pos = match.end()
+    if pos < len(text):
+        out.append(nodes.Text(text[pos:]))
+    return out
+
+
 class ParametersDirective(Directive):
     required_arguments = 1
 
@@ -99,7 +117,7 @@ class ParametersDirective(Directive):
             row = nodes.row()
             row += nodes.entry("", nodes.paragraph("", "", nodes.literal(text=name)))
             row += nodes.entry("", nodes.paragraph("", "", nodes.literal(text=default)))
-            row += nodes.entry("", nodes.paragraph(text=desc))
+            row += nodes.entry("", nodes.paragraph("", "", *_inline(desc)))
             body += row
         return [table]
 

@@ -13,10 +13,10 @@ ax.axis("off")
 def box(x, y, w, h, title, body="", colour="#dbe9f6"):
     ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.02,rounding_size=0.08",
                                 facecolor=colour, edgecolor="#3b5b7d", linewidth=1.0))
-    ax.text(x + w / 2, y + h - 0.12, title, ha="center", va="top", fontsize=9,
+    ax.text(x + w / 2, y + h - 0.12, title, ha="center", va="top", fontsize=11,
             fontweight="bold")
     if body:
-        ax.text(x + w / 2, y + h - 0.42, body, ha="center", va="top", fontsize=7.5,
+        ax.text(x + w / 2, y + h - 0.42, body, ha="center", va="top", fontsize=9,
                 linespacing=1.3)
 
 
@@ -45,17 +45,17 @@ for i, (name, what) in enumerate(families):
     y = top - 0.72 * (i + 1) + 0.05
     box(4.0, y, 2.2, 0.62, name, what, colour="#e3f1e1")
     arrow(3.5, 2.1, 4.0, y + 0.31)
-    arrow(6.2, y + 0.31, 6.7, 2.1)
+    arrow(6.2, y + 0.31, 6.6, 2.1)
 ax.text(5.1, -0.3, "descriptor families: frames → pooling\n(mean, std, …) → one row per clip",
-        ha="center", va="bottom", fontsize=7.5, style="italic")
+        ha="center", va="bottom", fontsize=9, style="italic")
 
 # union, scaler, projection
-box(6.7, 1.55, 1.2, 1.1, "FeatureUnion", "concatenate:\n118 columns")
-arrow(7.9, 2.1, 8.15, 2.1)
-box(8.15, 1.55, 1.05, 1.1, "Standard-\nScaler", "\n\nlearned")
-arrow(9.2, 2.1, 9.45, 2.1)
+box(6.6, 1.55, 1.45, 1.1, "FeatureUnion", "concatenate:\n118 columns")
+arrow(8.05, 2.1, 8.25, 2.1)
+box(8.25, 1.55, 1.0, 1.1, "Standard-\nScaler", "\n\nlearned")
+arrow(9.25, 2.1, 9.45, 2.1)
 box(9.45, 1.55, 1.0, 1.1, "projection", "shrinkage LDA\n(default)\nlearned")
 arrow(10.45, 2.1, 10.75, 2.1)
-ax.text(10.8, 2.1, "timbre\nvector", ha="left", va="center", fontsize=8, fontweight="bold")
-ax.text(8.8, 1.3, "the only fitted steps", ha="center", va="top", fontsize=7.5,
+ax.text(10.8, 2.1, "timbre\nvector", ha="left", va="center", fontsize=10, fontweight="bold")
+ax.text(8.85, 1.3, "the only fitted steps", ha="center", va="top", fontsize=9,
         style="italic")
