@@ -78,7 +78,7 @@ sphinx_gallery_conf = {
     # are neither executed nor listed.
     "filename_pattern": r"/plot_",
     "ignore_pattern": r"^(?!plot_).*\.py$",
-    "within_subsection_order": "FileNameSortKey",
+    "within_subsection_order": "sktimbre_docs.GalleryOrder",
     "doc_module": ("sktimbre",),
     "backreferences_dir": "generated/backreferences",
     "reference_url": {"sktimbre": None},
