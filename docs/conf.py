@@ -99,7 +99,8 @@ plot_rcparams = {"figure.autolayout": False}
 # -- HTML -------------------------------------------------------------------
 html_theme = "pydata_sphinx_theme"
 html_title = f"sktimbre {version}"
-html_static_path = []
+html_static_path = ["_static"]
+html_css_files = ["sktimbre.css"]
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
