@@ -67,8 +67,8 @@ timings["n_jobs=2\n(loky processes)"] = time.perf_counter() - start
 cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
                        dashboard_address=None)
 client = Client(cluster)
-# The front end sends every chunk's decoded audio and analyses back to the client,
-# which Dask flags on batches this size; harmless here.
+# Dask warns when the tasks it is sent are large ("Sending large graph"); harmless
+# at this size.
 warnings.filterwarnings("ignore", message="Sending large graph")
 embedder = load_pretrained_embedder(n_jobs=2)
 embedder.transform(X[:2])  # warm-up: the workers import sktimbre once
