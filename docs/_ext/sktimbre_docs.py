@@ -122,10 +122,17 @@ class ParametersDirective(Directive):
         return [table]
 
 
+def _present(app) -> list[str]:
+    return [p for p in OPTIONAL_PAGES if (Path(app.srcdir) / f"{p}.md").exists()]
+
+
 def _rewrite_optional_pages(app, docname, source):
-    srcdir = Path(app.srcdir)
-    present = [p for p in OPTIONAL_PAGES if (srcdir / f"{p}.md").exists()]
+    present = _present(app)
     text = source[0]
+    if _MARKER in text or any(f"]({page}.md" in text for page in OPTIONAL_PAGES):
+        # remembered, so that the page is re-read when an optional page appears
+        app.env.sktimbre_optional_docs = getattr(app.env, "sktimbre_optional_docs", set())
+        app.env.sktimbre_optional_docs.add(docname)
     if _MARKER in text:
         text = text.replace(_MARKER, "\n".join(present))
     for page in OPTIONAL_PAGES:
@@ -135,7 +142,23 @@ def _rewrite_optional_pages(app, docname, source):
     source[0] = text
 
 
+def _outdated(app, env, added, changed, removed):
+    """Re-read the pages that refer to optional pages when the set of those changes."""
+    present = _present(app)
+    if getattr(env, "sktimbre_optional_pages", None) != present:
+        env.sktimbre_optional_pages = present
+        return sorted(getattr(env, "sktimbre_optional_docs", set()))
+    return []
+
+
+def _merge_info(app, env, docnames, other):
+    env.sktimbre_optional_docs = (getattr(env, "sktimbre_optional_docs", set())
+                                  | getattr(other, "sktimbre_optional_docs", set()))
+
+
 def setup(app):
+    app.connect("env-get-outdated", _outdated)
+    app.connect("env-merge-info", _merge_info)
     app.add_directive("sktimbre-feature-names", FeatureNamesDirective)
     app.add_directive("sktimbre-parameters", ParametersDirective)
     app.connect("source-read", _rewrite_optional_pages)
