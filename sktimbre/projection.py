@@ -44,7 +44,7 @@ class PitchNullProjection(TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
-    components_ : ndarray of shape (degree, n_features_in_ - 1)
+    components_ : ndarray of shape (degree, ``n_features_in_ - 1``)
         Orthonormal directions removed (in the space without the pitch column).
     n_features_in_ : int
         Number of input columns, pitch column included.
