@@ -5,7 +5,7 @@ Usage::
     python examples/make_demo_audio.py ../shared/data/fluidr3 [OUTPUT_DIR]
 
 ``OUTPUT_DIR`` defaults to ``examples/audio``. The data folder is the one
-described in ``examples/audio/README.md``: ``manifest.csv`` (columns ``path``,
+described in ``examples/audio/ATTRIBUTION.md``: ``manifest.csv`` (columns ``path``,
 ``program``, ``midi_pitch``, ``velocity``) and the 2 s FLAC notes it lists. Each
 demo clip is one of those notes (velocity 112), copied unchanged (2 s, 22,050 Hz,
 16-bit FLAC, about 40 kB) as ``{instrument}_{note}.flac``: the acoustic grand

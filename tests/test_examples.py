@@ -100,7 +100,7 @@ def test_shipped_demo_clips_are_the_listed_ones():
     finally:
         sys.path.remove(EXAMPLES)
     shipped = sorted(os.listdir(os.path.join(EXAMPLES, "audio")))
-    assert shipped == sorted([f"{s}.flac" for s, *_ in CLIPS] + ["README.md"])
+    assert shipped == sorted([f"{s}.flac" for s, *_ in CLIPS] + ["ATTRIBUTION.md"])
 
 
 def test_readme_first_command_prints_what_the_readme_shows():
