@@ -21,6 +21,7 @@ from __future__ import annotations
 import warnings
 from collections import defaultdict
 from collections.abc import Sequence
+from functools import lru_cache
 from numbers import Integral, Real
 
 import numpy as np
@@ -32,11 +33,6 @@ from .io import ClipWarning, InvalidClipError, load_audio
 
 __all__ = ["AudioFrontEnd", "ClipBatch", "stft_analysis", "cqt_analysis", "f0_analysis",
            "trim_silence"]
-
-# Stacks of clips are analysed in blocks of this many to bound peak memory
-# (a complex STFT block is ~n_fft/2 * n_frames * 8 bytes per clip).
-_BLOCK = 64
-
 
 def stft_analysis(n_fft: int = 2048, hop_length: int = 512, window: str = "hann") -> tuple:
     """Key of a magnitude-STFT analysis, as used by :meth:`ClipBatch.analysis`.
@@ -141,6 +137,60 @@ def _f0_of_stft(key: tuple, S: np.ndarray, sr: int) -> np.ndarray:
     return np.array([estimate_f0(s.mean(axis=1), freqs, fmin=fmin, fmax=fmax) for s in S])
 
 
+@lru_cache(maxsize=16)
+def _window(window, n_fft: int) -> np.ndarray:
+    from scipy.signal import get_window
+
+    w = get_window(window, n_fft, fftbins=True)
+    w.setflags(write=False)
+    return w
+
+
+def stft_magnitude(stack: np.ndarray, n_fft: int, hop_length: int, window="hann") -> np.ndarray:
+    """Magnitude STFT of equal-length clips, as ``abs(librosa.stft(...))``, in float32.
+
+    Centred frames (``n_fft // 2`` zeros padded at both ends, librosa's default
+    ``pad_mode="constant"``) on a strided view, the window built once per setting,
+    clip by clip so the working set stays in cache. Like librosa, the windowed
+    frames are transformed in float64: a float32 FFT would be faster, but its
+    rounding noise (~1e-7 of a frame's level) shifts the dB level of the quietest
+    bins, which spectral contrast's valleys are made of, by up to 1 dB on clean tones.
+
+    Parameters
+    ----------
+    stack : ndarray of shape (n_clips, n_samples)
+        Samples, at least ``n_fft`` per clip.
+    n_fft, hop_length : int
+        FFT length and frame advance in samples.
+    window : str or tuple, default="hann"
+        As :func:`scipy.signal.get_window`.
+
+    Returns
+    -------
+    S : ndarray of float32, shape (n_clips, 1 + n_fft // 2, n_frames)
+
+    Examples
+    --------
+    >>> import numpy as np, librosa
+    >>> from sktimbre.frontend import stft_magnitude
+    >>> y = np.random.default_rng(0).normal(size=(2, 5000)).astype(np.float32)
+    >>> S = stft_magnitude(y, 1024, 256)
+    >>> S.shape, np.allclose(S, np.abs(librosa.stft(y, n_fft=1024, hop_length=256)), atol=1e-4)
+    ((2, 513, 20), True)
+    """
+    from scipy.fft import rfft
+
+    stack = np.asarray(stack, dtype=np.float32)
+    pad = n_fft // 2
+    padded = np.pad(stack, ((0, 0), (pad, pad)))
+    frames = np.lib.stride_tricks.sliding_window_view(padded, n_fft, axis=-1)[:, ::hop_length]
+    w = _window(window, n_fft)
+    out = np.empty((len(stack), n_fft // 2 + 1, frames.shape[1]), dtype=np.float32)
+    for i, clip_frames in enumerate(frames):
+        out[i] = np.abs(rfft(clip_frames * w, axis=-1)).T
+    return out
+
+
 def _compute_analysis(key: tuple, stack: np.ndarray, sr: int) -> np.ndarray:
     """Compute one analysis for a stack of equal-length clips ``(n_clips, n_samples)``."""
     import librosa
@@ -150,14 +200,7 @@ def _compute_analysis(key: tuple, stack: np.ndarray, sr: int) -> np.ndarray:
         _, n_fft, hop_length, window = key
         if stack.shape[-1] < n_fft:  # librosa warns and misbehaves on clips shorter than n_fft
             stack = np.pad(stack, ((0, 0), (0, n_fft - stack.shape[-1])))
-        blocks = [
-            np.abs(
-                librosa.stft(stack[i : i + _BLOCK], n_fft=n_fft, hop_length=hop_length,
-                             window=window, center=True)
-            ).astype(np.float32, copy=False)
-            for i in range(0, len(stack), _BLOCK)
-        ]
-        return np.concatenate(blocks)
+        return stft_magnitude(stack, n_fft, hop_length, window)
     if kind == "cqt":
         _, hop_length, fmin, n_bins, bins_per_octave = key
         with warnings.catch_warnings():

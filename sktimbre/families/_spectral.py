@@ -12,17 +12,17 @@ def mel_basis(sr: int, n_fft: int, n_mels: int, fmin: float, fmax: float | None)
     """Slaney-normalised mel filterbank ``(n_mels, 1 + n_fft // 2)``, as librosa's default."""
     import librosa
 
-    basis = librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax)
+    basis = librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax,
+                                dtype=np.float32)
     basis.setflags(write=False)
     return basis
 
 
 def mel_power(S: np.ndarray, sr: int, n_fft: int, n_mels: int, fmin: float, fmax) -> np.ndarray:
     """Mel power spectrogram of magnitude STFT stack ``S`` (..., n_bins, n_frames)."""
-    # float64 so that a clip's result does not depend on which stack it was computed in.
-    P = np.square(S, dtype=np.float64)
-    return np.einsum("...ft,mf->...mt", P, mel_basis(sr, n_fft, n_mels, fmin, fmax),
-                     optimize=True)
+    # One float32 matrix product per clip (matmul broadcasts over the stack), so a
+    # clip's result does not depend on which stack it was computed in.
+    return np.matmul(mel_basis(sr, n_fft, n_mels, fmin, fmax), np.square(S, dtype=np.float32))
 
 
 def power_to_db(P: np.ndarray, *, top_db: float | None = 80.0, amin: float = 1e-10) -> np.ndarray:
