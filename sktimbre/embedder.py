@@ -19,14 +19,113 @@ from .families import (
     SpectralShape,
     TemporalEnvelope,
 )
-from .frontend import AudioFrontEnd
+from .families._base import DescriptorFamily
+from .frontend import AudioFrontEnd, ClipStream
 from .projection import PitchNullProjection
 
-__all__ = ["make_timbre_embedder", "seed_feature_union", "default_feature_union",
+__all__ = ["make_timbre_embedder", "seed_feature_union", "default_feature_union", "FamilyUnion",
            "extract_features", "fit_in_chunks", "PROJECTIONS"]
 
 PROJECTIONS = ("pca", "lda", "shrinkage-lda", "nca", "pitch-null-lda")
 """Names accepted by ``make_timbre_embedder(projection=...)`` besides ``None``."""
+
+
+class FamilyUnion(FeatureUnion):
+    """A :class:`~sklearn.pipeline.FeatureUnion` of descriptor families that streams.
+
+    Same parameters, parameter names (``features__mfcc__n_mfcc``) and output as a
+    FeatureUnion. The difference is on a :class:`~sktimbre.frontend.ClipStream`
+    (what :class:`~sktimbre.AudioFrontEnd` returns for many clips or in parallel):
+    a FeatureUnion would let every family decode the stream on its own, while this
+    decodes and analyses each chunk once, computes all families' rows from it --
+    in the worker process, with ``n_jobs`` on the front end -- and drops it.
+
+    Parameters
+    ----------
+    transformer_list : list of (str, transformer)
+        The families (any transformer; non-families make the stream be decoded whole).
+    n_jobs, transformer_weights, verbose, verbose_feature_names_out :
+        As :class:`~sklearn.pipeline.FeatureUnion` (``n_jobs`` is not used on a
+        stream: parallelism comes from the front end's chunks).
+
+    Examples
+    --------
+    >>> from sktimbre import AudioFrontEnd, MFCC, SpectralContrast
+    >>> from sktimbre.embedder import FamilyUnion
+    >>> from sktimbre.datasets import make_notes
+    >>> X, y = make_notes(n_instruments=2, pitches=[60, 64, 67], random_state=0)
+    >>> union = FamilyUnion([("mfcc", MFCC()), ("contrast", SpectralContrast())])
+    >>> union.fit_transform(AudioFrontEnd(batch_size=4).fit_transform(X)).shape
+    (12, 20)
+    """
+
+    def fit(self, X, y=None, **params):
+        """Validate every family (nothing is learned).
+
+        Parameters
+        ----------
+        X : clips, ClipBatch or ClipStream
+        y : None
+            Ignored.
+        **params : dict
+            As :meth:`sklearn.pipeline.FeatureUnion.fit`.
+
+        Returns
+        -------
+        self : FamilyUnion
+        """
+        if not self._streams(X):
+            return super().fit(X, y, **params)
+        for _, family, _ in self._iter():
+            family.fit(X)
+        return self
+
+    def fit_transform(self, X, y=None, **params):
+        """Fit every family, then compute all their rows with one pass over ``X``.
+
+        Parameters
+        ----------
+        X : clips, ClipBatch or ClipStream
+        y : None
+            Ignored.
+        **params : dict
+            As :meth:`sklearn.pipeline.FeatureUnion.fit_transform`.
+
+        Returns
+        -------
+        X_new : ndarray or DataFrame of shape (n_clips, n_features)
+        """
+        if not self._streams(X):
+            return super().fit_transform(X, y, **params)
+        return self.fit(X).transform(X)
+
+    def transform(self, X, **params):
+        """All families' rows, side by side.
+
+        Parameters
+        ----------
+        X : clips, ClipBatch or ClipStream
+        **params : dict
+            As :meth:`sklearn.pipeline.FeatureUnion.transform`.
+
+        Returns
+        -------
+        X_new : ndarray or DataFrame of shape (n_clips, n_features)
+        """
+        if not self._streams(X):
+            return super().transform(X, **params)
+        from sklearn.utils._set_output import _wrap_data_with_container
+
+        steps = list(self._iter())
+        rows = X.map_families([family for _, family, _ in steps])
+        blocks = [_wrap_data_with_container("transform", r if w is None else r * w, None, family)
+                  for r, (_, family, w) in zip(rows, steps, strict=True)]
+        return self._hstack(blocks)
+
+    def _streams(self, X) -> bool:
+        """Whether ``X`` is a stream that all families can consume in one pass."""
+        return isinstance(X, ClipStream) and all(
+            isinstance(t, DescriptorFamily) for _, t, _ in self._iter())
 
 
 def seed_feature_union() -> FeatureUnion:
@@ -42,7 +141,7 @@ def seed_feature_union() -> FeatureUnion:
 
     Returns
     -------
-    union : sklearn.pipeline.FeatureUnion
+    union : FamilyUnion
 
     Examples
     --------
@@ -50,7 +149,7 @@ def seed_feature_union() -> FeatureUnion:
     >>> [name for name, _ in seed_feature_union().transformer_list]
     ['chroma', 'contrast', 'mfcc']
     """
-    return FeatureUnion([
+    return FamilyUnion([
         ("chroma", Chroma(variant="cens")),
         ("contrast", SpectralContrast()),
         ("mfcc", MFCC(n_mfcc=13, deltas=2)),
@@ -75,7 +174,7 @@ def default_feature_union() -> FeatureUnion:
 
     Returns
     -------
-    union : sklearn.pipeline.FeatureUnion
+    union : FamilyUnion
 
     Examples
     --------
@@ -84,7 +183,7 @@ def default_feature_union() -> FeatureUnion:
     >>> [name for name, _ in union.transformer_list]
     ['contrast', 'mfcc', 'harmonic', 'envelope', 'shape']
     """
-    return FeatureUnion([
+    return FamilyUnion([
         ("contrast", SpectralContrast()),
         ("mfcc", MFCC(n_mfcc=13, include_c0=False, deltas=2)),
         ("harmonic", HarmonicDescriptors()),
@@ -144,6 +243,8 @@ def make_timbre_embedder(
     trim_db: float | None = 60.0,
     on_error: str = "raise",
     n_jobs: int | None = None,
+    batch_size: int = 256,
+    max_duration: float | None = 600.0,
 ) -> Pipeline:
     """Build a timbre embedder: front end, descriptor families, scaler, projection.
 
@@ -185,7 +286,13 @@ def make_timbre_embedder(
         Unusable clips raise :class:`~sktimbre.io.InvalidClipError`, or become NaN
         rows reported by a :class:`~sktimbre.io.ClipWarning`.
     n_jobs : int or None, default=None
-        Worker processes for decoding and analysis.
+        Worker processes for decoding, analysis and descriptors (``None``: one,
+        unless a ``joblib.parallel_config`` such as a Dask backend is active).
+    batch_size : int, default=256
+        Clips decoded and analysed at a time; memory depends on it, not on the
+        number of clips (see :class:`~sktimbre.AudioFrontEnd`).
+    max_duration : float or None, default=600.0
+        Longest clip accepted, in seconds (``None``: no limit).
 
     Returns
     -------
@@ -212,15 +319,18 @@ def make_timbre_embedder(
             raise ValueError(f"families must be 'default', 'seed', a FeatureUnion or a list "
                              f"of (name, transformer), got {families!r}")
         union = builders[families]()
-    elif isinstance(families, FeatureUnion):
+    elif isinstance(families, FamilyUnion):
         union = families
+    elif isinstance(families, FeatureUnion):  # same settings, one pass over a stream
+        union = FamilyUnion(**families.get_params(deep=False))
     else:
-        union = FeatureUnion(list(families))
+        union = FamilyUnion(list(families))
     if projection == "pitch-null-lda":
         union = clone(union)
         union.transformer_list = union.transformer_list + [("pitch", PitchEstimate())]
     frontend = AudioFrontEnd(sr=sr, analyses=_union_analyses(union), trim_db=trim_db,
-                             on_error=on_error, n_jobs=n_jobs)
+                             on_error=on_error, n_jobs=n_jobs, batch_size=batch_size,
+                             max_duration=max_duration)
     return Pipeline([
         ("frontend", frontend),
         ("features", union),

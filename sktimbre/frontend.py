@@ -31,7 +31,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from .io import ClipWarning, InvalidClipError, load_audio
 
-__all__ = ["AudioFrontEnd", "ClipBatch", "stft_analysis", "cqt_analysis", "f0_analysis",
+__all__ = ["AudioFrontEnd", "ClipBatch", "ClipStream", "stft_analysis", "cqt_analysis", "f0_analysis",
            "trim_silence"]
 
 def stft_analysis(n_fft: int = 2048, hop_length: int = 512, window: str = "hann") -> tuple:
@@ -398,26 +398,33 @@ def trim_silence(y: np.ndarray, *, top_db: float = 60.0, frame_length: int = 256
     return y[begin:stop] if stop > begin else y[first:last]
 
 
-def _load_chunk(items, start, sr, on_error, analyses, trim_db=None):
-    """Worker: decode a chunk of clips and compute the requested analyses for it."""
-    from threadpoolctl import threadpool_limits
-
-    # Parallelism is across clips; nested BLAS/FFT threads would only oversubscribe.
-    with threadpool_limits(limits=1):
-        clips, sources, errors = _load(items, sr, on_error, start, trim_db)
-        batch = ClipBatch(clips, sr=sr, sources=sources, errors=errors)
-        computed = {key: [(idx + start, v) for idx, v in batch.analysis(key)] for key in analyses}
-    return clips, sources, errors, computed
-
-
-def _load(items, sr, on_error, start, trim_db=None):
+def _load(items, sr, on_error, start, trim_db=None, max_duration=None):
     try:
         clips, sources, errors = load_audio(items, sr=sr, on_error=on_error)
     except InvalidClipError as exc:
         raise _offset_exception(exc, start) from None
+    if max_duration is not None:
+        clips = _refuse_long_clips(clips, sources, errors, sr, on_error, max_duration)
     if trim_db is not None:
         clips = [None if c is None else trim_silence(c, top_db=trim_db) for c in clips]
     return clips, sources, _offset_errors(errors, start)
+
+
+def _refuse_long_clips(clips, sources, errors, sr, on_error, max_duration):
+    """Stop a clip longer than ``max_duration`` seconds before any analysis of it."""
+    clips = list(clips)
+    for i, clip in enumerate(clips):
+        if clip is not None and len(clip) > max_duration * sr:
+            exc = InvalidClipError(
+                i, sources[i],
+                f"{len(clip) / sr:.1f} s long, above max_duration={max_duration} s (each clip "
+                "is analysed whole; raise AudioFrontEnd(max_duration=...) or "
+                "make_timbre_embedder(max_duration=...) to accept it, or cut it into notes)",
+            )
+            if on_error == "raise":
+                raise exc
+            errors[i], clips[i] = str(exc), None
+    return clips
 
 
 def as_clip_batch(X, *, sr: int, on_error: str = "raise", trim_db=None) -> ClipBatch:
@@ -426,6 +433,134 @@ def as_clip_batch(X, *, sr: int, on_error: str = "raise", trim_db=None) -> ClipB
         return X
     clips, sources, errors = _load(X, sr, on_error, 0, trim_db)
     return ClipBatch(clips, sr=sr, sources=sources, errors=errors)
+
+
+def _effective_n_jobs(n_jobs) -> int | None:
+    """``n_jobs``, or the one set by ``joblib.parallel_config`` (e.g. a Dask backend)."""
+    if n_jobs is not None:
+        return n_jobs
+    from joblib.parallel import get_active_backend
+
+    backend, config_n_jobs = get_active_backend()
+    if config_n_jobs not in (None, 1):
+        return config_n_jobs
+    # a backend chosen with parallel_config(backend="dask"/...) without n_jobs: use it all
+    return None if type(backend).__name__ in ("LokyBackend", "SequentialBackend") else -1
+
+
+def _chunk_rows(items, start, settings, families):
+    """Worker: decode and analyse one chunk, return each family's rows (small) and errors."""
+    from threadpoolctl import threadpool_limits
+
+    # Parallelism is across chunks; nested BLAS/FFT threads would only oversubscribe.
+    with threadpool_limits(limits=1):
+        clips, sources, errors = _load(items, settings["sr"], settings["on_error"], start,
+                                       settings["trim_db"], settings["max_duration"])
+        batch = ClipBatch(clips, sr=settings["sr"], sources=sources, errors=errors)
+        rows = [family._rows(batch) for family in families]
+    return rows, errors
+
+
+class ClipStream(Sequence):
+    """Clips to be decoded and analysed chunk by chunk, as the families consume them.
+
+    What :class:`AudioFrontEnd` returns for more than ``batch_size`` clips, or when
+    it runs in parallel: nothing is decoded up front. A consumer (a descriptor
+    family, or :class:`~sktimbre.embedder.FamilyUnion` for all of its families at
+    once) hands :meth:`map_families` its families; each chunk of ``batch_size``
+    clips is then decoded, analysed and reduced to feature rows -- inside a joblib
+    worker when ``n_jobs`` asks for it, so only the small rows travel back -- and
+    dropped. Memory therefore depends on ``batch_size``, not on the number of clips.
+
+    Parameters
+    ----------
+    items : list
+        Paths or 1-D arrays.
+    sr : int
+        Sample rate in Hz.
+    settings : dict
+        The front end's ``analyses``, ``trim_db``, ``on_error``, ``max_duration``.
+    n_jobs : int or None
+        Worker processes (joblib; also honours ``joblib.parallel_config``).
+    batch_size : int
+        Clips per chunk.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktimbre import AudioFrontEnd, MFCC
+    >>> X = np.random.default_rng(0).normal(size=(5, 4096)).astype(np.float32)
+    >>> stream = AudioFrontEnd(batch_size=2).fit_transform(X)
+    >>> stream
+    ClipStream(n_clips=5, sr=22050, batch_size=2)
+    >>> MFCC(n_mfcc=4).fit_transform(stream).shape
+    (5, 4)
+    """
+
+    def __init__(self, items, *, sr: int, settings: dict, n_jobs=None, batch_size: int = 256):
+        self.items = list(items)
+        self.sr = int(sr)
+        self.settings = {**settings, "sr": self.sr}
+        self.n_jobs = n_jobs
+        self.batch_size = int(batch_size)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, i):
+        return self.items[i]
+
+    def __repr__(self) -> str:
+        return f"ClipStream(n_clips={len(self)}, sr={self.sr}, batch_size={self.batch_size})"
+
+    @property
+    def sources(self) -> list[str]:
+        """Path of each clip, or ``"<array>"``."""
+        from .io import _source_name
+
+        return [_source_name(item) for item in self.items]
+
+    def _bounds(self, n_jobs) -> list[tuple[int, int]]:
+        n = len(self.items)
+        size = self.batch_size
+        if n_jobs not in (None, 1):  # enough chunks to keep every worker busy
+            workers = n_jobs if n_jobs > 0 else 8
+            size = max(1, min(size, -(-n // (4 * workers))))
+        return [(a, min(a + size, n)) for a in range(0, n, size)]
+
+    def map_families(self, families) -> list[np.ndarray]:
+        """Rows of every family for every clip, computed chunk by chunk.
+
+        Parameters
+        ----------
+        families : list of DescriptorFamily
+            Fitted (validated) families.
+
+        Returns
+        -------
+        rows : list of ndarray
+            One array ``(n_clips, n_features)`` per family; NaN rows for clips
+            that failed with ``on_error="nan"`` (reported by one
+            :class:`~sktimbre.io.ClipWarning` for the whole stream).
+        """
+        from threadpoolctl import threadpool_limits
+
+        n_jobs = _effective_n_jobs(self.n_jobs)
+        tasks = (delayed(_chunk_rows)(self.items[a:b], a, self.settings, families)
+                 for a, b in self._bounds(n_jobs))
+        if n_jobs in (None, 1):
+            with threadpool_limits(limits=1):
+                results = [task[0](*task[1], **task[2]) for task in tasks]
+        else:  # results come back in order, as they are ready: bounded memory
+            results = Parallel(n_jobs=n_jobs, return_as="generator")(tasks)
+        blocks: list[list] = [[] for _ in families]
+        errors: dict = {}
+        for rows, chunk_errors in results:
+            for block, r in zip(blocks, rows, strict=True):
+                block.append(r)
+            errors.update(chunk_errors)
+        _warn_clip_errors(errors, len(self), stacklevel=4)
+        return [np.concatenate(block) for block in blocks]
 
 
 class AudioFrontEnd(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
@@ -454,8 +589,19 @@ class AudioFrontEnd(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         naming the clip. ``"nan"``: the clip's feature rows become NaN and a
         :class:`~sktimbre.io.ClipWarning` lists every failed clip.
     n_jobs : int, default=None
-        Processes used to decode and analyse clips (joblib; ``None`` means 1,
+        Processes used to decode and analyse clips (joblib; ``None`` means 1 unless
+        a ``joblib.parallel_config`` -- e.g. a Dask backend -- says otherwise,
         ``-1`` all cores). Results do not depend on it.
+    batch_size : int, default=256
+        Clips decoded and analysed at a time. Up to this many clips (with
+        ``n_jobs=1``) the output is a :class:`ClipBatch`, decoded at once; beyond
+        it, or in parallel, a :class:`ClipStream` whose chunks the families decode
+        and reduce to rows one at a time, so memory does not grow with the corpus.
+    max_duration : float or None, default=600.0
+        Longest clip accepted, in seconds (every clip is analysed whole, so a very
+        long one needs memory in proportion). Longer clips are refused with an
+        :class:`~sktimbre.io.InvalidClipError` (or a NaN row with
+        ``on_error="nan"``); ``None`` accepts any length.
 
     Attributes
     ----------
@@ -485,14 +631,19 @@ class AudioFrontEnd(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         "trim_db": [Interval(Real, 0, None, closed="neither"), None],
         "on_error": [StrOptions({"raise", "nan"})],
         "n_jobs": [Integral, None],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_duration": [Interval(Real, 0, None, closed="neither"), None],
     }
 
-    def __init__(self, *, sr=22050, analyses=(), trim_db=None, on_error="raise", n_jobs=None):
+    def __init__(self, *, sr=22050, analyses=(), trim_db=None, on_error="raise", n_jobs=None,
+                 batch_size=256, max_duration=600.0):
         self.sr = sr
         self.analyses = analyses
         self.trim_db = trim_db
         self.on_error = on_error
         self.n_jobs = n_jobs
+        self.batch_size = batch_size
+        self.max_duration = max_duration
 
     def fit(self, X, y=None):
         """Validate the parameters and the clips; nothing is learned.
@@ -534,21 +685,24 @@ class AudioFrontEnd(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
             del self.n_features_in_
         return self.transform(X)
 
-    def transform(self, X) -> ClipBatch:
-        """Decode ``X`` into a :class:`ClipBatch` with the listed analyses computed.
+    def transform(self, X) -> ClipBatch | ClipStream:
+        """Decode ``X`` into a :class:`ClipBatch`, or wrap it in a :class:`ClipStream`.
 
         Parameters
         ----------
         X : clips
             Paths, 1-D arrays, a 2-D array ``(n_clips, n_samples)``, or a ClipBatch
-            (returned unchanged if its sample rate matches).
+            or ClipStream (returned unchanged if its sample rate matches).
 
         Returns
         -------
-        batch : ClipBatch
+        batch : ClipBatch or ClipStream
+            A ClipBatch with the listed analyses computed for up to ``batch_size``
+            clips and ``n_jobs=1``; otherwise a ClipStream, decoded chunk by chunk
+            as the families consume it.
         """
         self._validate_params()
-        if isinstance(X, ClipBatch):
+        if isinstance(X, ClipBatch | ClipStream):
             if X.sr != self.sr:
                 raise ValueError(
                     f"ClipBatch is at {X.sr} Hz but this front end is at {self.sr} Hz"
@@ -557,32 +711,23 @@ class AudioFrontEnd(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         from .io import _as_clip_list
 
         items = _as_clip_list(X)
+        if not items:
+            raise ValueError("X contains no clips (0 clips given; at least 1 is required)")
         analyses = [tuple(a) for a in self.analyses]
-        n_jobs = self.n_jobs or 1
-        if n_jobs == 1 or len(items) < 2:
-            batch = as_clip_batch(items, sr=self.sr, on_error=self.on_error,
-                                  trim_db=self.trim_db)
+        n_jobs = _effective_n_jobs(self.n_jobs)
+        if len(items) > self.batch_size or n_jobs not in (None, 1):
+            settings = {"analyses": analyses, "trim_db": self.trim_db,
+                        "on_error": self.on_error, "max_duration": self.max_duration}
+            return ClipStream(items, sr=self.sr, settings=settings, n_jobs=self.n_jobs,
+                              batch_size=self.batch_size)
+        from threadpoolctl import threadpool_limits
+
+        clips, sources, errors = _load(items, self.sr, self.on_error, 0, self.trim_db,
+                                       self.max_duration)
+        batch = ClipBatch(clips, sr=self.sr, sources=sources, errors=errors)
+        with threadpool_limits(limits=1):  # multi-threaded BLAS only slows small products
             for key in analyses:
                 batch.analysis(key)
-        else:
-            n_chunks = min(len(items), 4 * (n_jobs if n_jobs > 0 else 8))
-            bounds = np.linspace(0, len(items), n_chunks + 1).astype(int)
-            results = Parallel(n_jobs=n_jobs)(
-                delayed(_load_chunk)(items[a:b], a, self.sr, self.on_error, analyses,
-                                     self.trim_db)
-                for a, b in zip(bounds[:-1], bounds[1:], strict=True)
-                if b > a
-            )
-            clips, sources, errors = [], [], {}
-            for c, s, e, _ in results:
-                clips += c
-                sources += s
-                errors.update(e)
-            if not clips:
-                raise ValueError("X contains no clips (0 clips given; at least 1 is required)")
-            batch = ClipBatch(clips, sr=self.sr, sources=sources, errors=errors)
-            for key in analyses:
-                batch._store(key, [g for *_, computed in results for g in computed[key]])
         batch.report_errors()
         return batch
 
