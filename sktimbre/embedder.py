@@ -245,6 +245,7 @@ def make_timbre_embedder(
     n_jobs: int | None = None,
     batch_size: int = 256,
     max_duration: float | None = 600.0,
+    cache: bool = False,
 ) -> Pipeline:
     """Build a timbre embedder: front end, descriptor families, scaler, projection.
 
@@ -293,6 +294,10 @@ def make_timbre_embedder(
         number of clips (see :class:`~sktimbre.AudioFrontEnd`).
     max_duration : float or None, default=600.0
         Longest clip accepted, in seconds (``None``: no limit).
+    cache : bool, default=False
+        Remember every clip's descriptor rows in this process, so a grid search
+        (which refits on the same clips for every candidate) extracts each clip
+        once per family setting (see :class:`~sktimbre.AudioFrontEnd`).
 
     Returns
     -------
@@ -330,7 +335,7 @@ def make_timbre_embedder(
         union.transformer_list = union.transformer_list + [("pitch", PitchEstimate())]
     frontend = AudioFrontEnd(sr=sr, analyses=_union_analyses(union), trim_db=trim_db,
                              on_error=on_error, n_jobs=n_jobs, batch_size=batch_size,
-                             max_duration=max_duration)
+                             max_duration=max_duration, cache=cache)
     return Pipeline([
         ("frontend", frontend),
         ("features", union),

@@ -19,7 +19,7 @@ works alone as well as in a union.
 from __future__ import annotations
 
 import warnings
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
 from functools import lru_cache
 from numbers import Integral, Real
@@ -31,8 +31,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from .io import ClipWarning, InvalidClipError, load_audio
 
-__all__ = ["AudioFrontEnd", "ClipBatch", "ClipStream", "stft_analysis", "cqt_analysis", "f0_analysis",
-           "trim_silence"]
+__all__ = ["AudioFrontEnd", "ClipBatch", "ClipStream", "stft_analysis", "cqt_analysis",
+           "f0_analysis", "trim_silence", "stft_magnitude"]
 
 def stft_analysis(n_fft: int = 2048, hop_length: int = 512, window: str = "hann") -> tuple:
     """Key of a magnitude-STFT analysis, as used by :meth:`ClipBatch.analysis`.
@@ -461,6 +461,33 @@ def _chunk_rows(items, start, settings, families):
     return rows, errors
 
 
+# Feature rows already computed in this process, by (family and front-end settings,
+# clip): a grid search re-fits the pipeline many times on the same clips. Bounded LRU.
+_ROW_CACHE: OrderedDict = OrderedDict()
+_ROW_CACHE_SIZE = 200_000
+
+
+def _clip_key(item) -> tuple:
+    """Identity of a clip: a file by path, size and modification time; an array by content."""
+    import os
+
+    from joblib import hash as joblib_hash
+
+    if isinstance(item, str | os.PathLike):
+        try:
+            st = os.stat(item)
+        except OSError:
+            return ("missing", os.fspath(item))
+        return ("file", os.fspath(item), st.st_size, st.st_mtime_ns)
+    return ("array", joblib_hash(np.asarray(item)))
+
+
+def _family_token(family, settings) -> str:
+    from joblib import hash as joblib_hash
+
+    return joblib_hash((type(family).__qualname__, family.get_params(deep=False), settings))
+
+
 class ClipStream(Sequence):
     """Clips to be decoded and analysed chunk by chunk, as the families consume them.
 
@@ -484,6 +511,11 @@ class ClipStream(Sequence):
         Worker processes (joblib; also honours ``joblib.parallel_config``).
     batch_size : int
         Clips per chunk.
+    cache : bool, default=False
+        Keep every family's rows in this process (bounded LRU, keyed by the family's
+        and the front end's settings and the clip's path, size and mtime, or its
+        samples) and reuse them instead of computing them again. Only with
+        ``on_error="raise"``.
 
     Examples
     --------
@@ -497,12 +529,14 @@ class ClipStream(Sequence):
     (5, 4)
     """
 
-    def __init__(self, items, *, sr: int, settings: dict, n_jobs=None, batch_size: int = 256):
+    def __init__(self, items, *, sr: int, settings: dict, n_jobs=None, batch_size: int = 256,
+                 cache: bool = False):
         self.items = list(items)
         self.sr = int(sr)
         self.settings = {**settings, "sr": self.sr}
         self.n_jobs = n_jobs
         self.batch_size = int(batch_size)
+        self.cache = cache
 
     def __len__(self) -> int:
         return len(self.items)
@@ -543,6 +577,44 @@ class ClipStream(Sequence):
             that failed with ``on_error="nan"`` (reported by one
             :class:`~sktimbre.io.ClipWarning` for the whole stream).
         """
+        if self.cache and self.settings["on_error"] == "raise":  # no NaN rows to remember
+            return self._cached_rows(families)
+        return self._compute_rows(families)
+
+    def _cached_rows(self, families) -> list[np.ndarray]:
+        """Rows from the process cache; only the missing (family, clip) pairs are computed."""
+        keys = [_clip_key(item) for item in self.items]
+        tokens = [_family_token(f, self.settings) for f in families]
+        missing = [j for j, t in enumerate(tokens) if any((t, k) not in _ROW_CACHE for k in keys)]
+        todo = [i for i, k in enumerate(keys)
+                if any((tokens[j], k) not in _ROW_CACHE for j in missing)]
+        computed = {}
+        if todo:
+            sub = ClipStream([self.items[i] for i in todo], sr=self.sr, settings=self.settings,
+                             n_jobs=self.n_jobs, batch_size=self.batch_size)
+            try:  # clips are numbered in the sub-stream; name them as in this one
+                rows = sub._compute_rows([families[j] for j in missing])
+            except InvalidClipError as exc:
+                raise type(exc)(todo[exc.index], exc.source, exc.reason) from None
+            computed = dict(zip(missing, rows, strict=True))
+        out = []
+        for j, (family, token) in enumerate(zip(families, tokens, strict=True)):
+            block = np.empty((len(keys), len(family._feature_names())))
+            fresh = computed.get(j)
+            where = {i: r for r, i in enumerate(todo)} if fresh is not None else {}
+            for i, key in enumerate(keys):
+                if i in where:
+                    block[i] = fresh[where[i]]
+                    _ROW_CACHE[(token, key)] = block[i].copy()
+                else:
+                    block[i] = _ROW_CACHE[(token, key)]
+                    _ROW_CACHE.move_to_end((token, key))
+            out.append(block)
+        while len(_ROW_CACHE) > _ROW_CACHE_SIZE:
+            _ROW_CACHE.popitem(last=False)
+        return out
+
+    def _compute_rows(self, families) -> list[np.ndarray]:
         from threadpoolctl import threadpool_limits
 
         n_jobs = _effective_n_jobs(self.n_jobs)
@@ -602,6 +674,11 @@ class AudioFrontEnd(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         long one needs memory in proportion). Longer clips are refused with an
         :class:`~sktimbre.io.InvalidClipError` (or a NaN row with
         ``on_error="nan"``); ``None`` accepts any length.
+    cache : bool, default=False
+        Remember the families' rows of every clip in this process and reuse them
+        when the same clips come again with the same settings -- as in a grid
+        search, which refits the pipeline on the same clips for every candidate
+        (see :class:`ClipStream`). Output is then always a :class:`ClipStream`.
 
     Attributes
     ----------
@@ -633,10 +710,11 @@ class AudioFrontEnd(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         "n_jobs": [Integral, None],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "max_duration": [Interval(Real, 0, None, closed="neither"), None],
+        "cache": ["boolean"],
     }
 
     def __init__(self, *, sr=22050, analyses=(), trim_db=None, on_error="raise", n_jobs=None,
-                 batch_size=256, max_duration=600.0):
+                 batch_size=256, max_duration=600.0, cache=False):
         self.sr = sr
         self.analyses = analyses
         self.trim_db = trim_db
@@ -644,6 +722,7 @@ class AudioFrontEnd(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         self.n_jobs = n_jobs
         self.batch_size = batch_size
         self.max_duration = max_duration
+        self.cache = cache
 
     def fit(self, X, y=None):
         """Validate the parameters and the clips; nothing is learned.
@@ -715,11 +794,11 @@ class AudioFrontEnd(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
             raise ValueError("X contains no clips (0 clips given; at least 1 is required)")
         analyses = [tuple(a) for a in self.analyses]
         n_jobs = _effective_n_jobs(self.n_jobs)
-        if len(items) > self.batch_size or n_jobs not in (None, 1):
+        if self.cache or len(items) > self.batch_size or n_jobs not in (None, 1):
             settings = {"analyses": analyses, "trim_db": self.trim_db,
                         "on_error": self.on_error, "max_duration": self.max_duration}
             return ClipStream(items, sr=self.sr, settings=settings, n_jobs=self.n_jobs,
-                              batch_size=self.batch_size)
+                              batch_size=self.batch_size, cache=self.cache)
         from threadpoolctl import threadpool_limits
 
         clips, sources, errors = _load(items, self.sr, self.on_error, 0, self.trim_db,
