@@ -286,6 +286,26 @@ class ClipBatch(Sequence):
         """Samples of equal-length clips as a 2-D array ``(len(indices), n_samples)``."""
         return np.stack([self.clips[i] for i in indices])
 
+    def _frame_groups(self, key: tuple) -> list[np.ndarray]:
+        """Valid clips grouped by their number of STFT frames under ``key``."""
+        _, n_fft, hop_length, _ = key
+        by_frames: dict[int, list[int]] = {}
+        for i, clip in enumerate(self.clips):
+            if clip is not None:
+                n = max(len(clip), n_fft) + 2 * (n_fft // 2)
+                by_frames.setdefault(1 + (n - n_fft) // hop_length, []).append(i)
+        return [np.asarray(idx) for idx in by_frames.values()]
+
+    def _padded_stack(self, indices) -> np.ndarray:
+        # Clips with the same frame count differ in length by less than a hop: the
+        # zeros appended here are the zeros centred framing pads them with anyway, so
+        # every frame -- and the STFT -- is exactly that of the clip alone.
+        length = max(len(self.clips[i]) for i in indices)
+        out = np.zeros((len(indices), length), dtype=np.float32)
+        for row, i in zip(out, indices, strict=True):
+            row[: len(self.clips[i])] = self.clips[i]
+        return out
+
     def analysis(self, key: tuple) -> list[tuple[np.ndarray, np.ndarray]]:
         """An analysis of every valid clip, computed once and then reused.
 
@@ -297,13 +317,17 @@ class ClipBatch(Sequence):
         Returns
         -------
         groups : list of (indices, stack)
-            For each group of equal-length clips, their indices in the batch and the
+            For each group of clips analysed together (equal frame counts for an
+            STFT, equal lengths otherwise), their indices in the batch and the
             analysis as an array ``(len(indices), n_bins, n_frames)``.
         """
         if key not in self._cache:
             if key[0] == "f0":  # derived from an STFT, which is shared too
                 groups = [(idx, _f0_of_stft(key, S, self.sr))
                           for idx, S in self.analysis(stft_analysis(*key[1:4]))]
+            elif key[0] == "stft":
+                groups = [(idx, _compute_analysis(key, self._padded_stack(idx), self.sr))
+                          for idx in self._frame_groups(key)]
             else:
                 groups = [(idx, _compute_analysis(key, self.stack(idx), self.sr))
                           for idx in self.groups()]
