@@ -347,11 +347,10 @@ def make_timbre_embedder(
 def extract_features(embedder: Pipeline, X, *, chunk_size: int = 500):
     """Descriptor features of ``X`` (front end and families), in bounded memory.
 
-    The front end keeps every clip's analyses (about 0.7 MB per 2 s clip for the
-    default families) until the families are done with them. For long lists of
-    clips, this runs the first two steps on ``chunk_size`` clips at a time; the
-    result is identical to ``embedder[:2].transform(X)`` because both steps work
-    clip by clip.
+    ``embedder[:2].transform(X)`` with the front end's ``batch_size`` set to
+    ``chunk_size``: the front end streams (see :class:`~sktimbre.frontend.ClipStream`),
+    so this is what any ``transform`` of many clips does; kept for a chunk size
+    chosen per call.
 
     Parameters
     ----------
@@ -378,32 +377,11 @@ def extract_features(embedder: Pipeline, X, *, chunk_size: int = 500):
     >>> np.allclose(F, embedder[:2].transform(X))
     True
     """
-    import warnings
-
-    import numpy as np
-
-    from .frontend import _offset_errors, _offset_exception, _warn_clip_errors
-    from .io import ClipWarning, InvalidClipError, _as_clip_list
-
     if int(chunk_size) < 1:
         raise ValueError(f"chunk_size must be positive, got {chunk_size}")
-    items = _as_clip_list(X)
-    if not items:
-        raise ValueError("X contains no clips (0 clips given; at least 1 is required)")
-    frontend, union = embedder[0], embedder[1]
-    blocks, errors = [], {}
-    for start in range(0, len(items), chunk_size):
-        # failed clips are reported once for the whole of X, numbered in X
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ClipWarning)
-            try:
-                batch = frontend.transform(items[start:start + chunk_size])
-            except InvalidClipError as exc:
-                raise _offset_exception(exc, start) from None
-        errors.update(_offset_errors(batch.errors, start))
-        blocks.append(union.transform(batch))
-    _warn_clip_errors(errors, len(items))
-    return np.vstack(blocks)
+    # the front end streams: chunks of chunk_size clips, all families per chunk
+    frontend = clone(embedder[0]).set_params(batch_size=int(chunk_size))
+    return embedder[1].transform(frontend.fit_transform(X))
 
 
 def fit_in_chunks(embedder: Pipeline, X, y, *, chunk_size: int = 500) -> Pipeline:
