@@ -217,6 +217,16 @@ def _compute_analysis(key: tuple, stack: np.ndarray, sr: int) -> np.ndarray:
     raise ValueError(f"unknown analysis {key!r}")
 
 
+# Clips analysed (and described) together at most: larger stacks of spectrograms
+# outgrow the CPU caches, and the float64 intermediates of the families then cost
+# more in memory traffic than the vectorisation saves.
+_STACK = 16
+
+
+def _blocks(groups) -> list[np.ndarray]:
+    return [np.asarray(idx[i : i + _STACK]) for idx in groups for i in range(0, len(idx), _STACK)]
+
+
 class ClipBatch(Sequence):
     """Decoded mono clips at one sample rate, with memoised analyses.
 
@@ -275,12 +285,13 @@ class ClipBatch(Sequence):
         Returns
         -------
         groups : list of ndarray of int
+            At most 16 clips each (more stay in the CPU caches no longer).
         """
         by_length: dict[int, list[int]] = {}
         for i, clip in enumerate(self.clips):
             if clip is not None:
                 by_length.setdefault(len(clip), []).append(i)
-        return [np.asarray(idx) for idx in by_length.values()]
+        return _blocks(by_length.values())
 
     def stack(self, indices) -> np.ndarray:
         """Samples of equal-length clips as a 2-D array ``(len(indices), n_samples)``."""
@@ -294,7 +305,7 @@ class ClipBatch(Sequence):
             if clip is not None:
                 n = max(len(clip), n_fft) + 2 * (n_fft // 2)
                 by_frames.setdefault(1 + (n - n_fft) // hop_length, []).append(i)
-        return [np.asarray(idx) for idx in by_frames.values()]
+        return _blocks(by_frames.values())
 
     def _padded_stack(self, indices) -> np.ndarray:
         # Clips with the same frame count differ in length by less than a hop: the
@@ -335,17 +346,9 @@ class ClipBatch(Sequence):
         return self._cache[key]
 
     def _store(self, key: tuple, groups) -> None:
-        # Merge per-chunk results (from parallel workers) into one stack per shape.
-        by_shape: dict[tuple, list] = {}
-        for idx, values in groups:
-            by_shape.setdefault(values.shape[1:], []).append((idx, values))
-        merged = []
-        for parts in by_shape.values():
-            idx = np.concatenate([p[0] for p in parts])
-            values = parts[0][1] if len(parts) == 1 else np.concatenate([p[1] for p in parts])
-            merged.append((idx, values))
+        self._cache[key] = list(groups)
+        for idx, _ in self._cache[key]:
             self.analysis_count[key] += len(idx)
-        self._cache[key] = merged
 
     def report_errors(self) -> None:
         """Warn with :class:`~sktimbre.io.ClipWarning` about every clip that failed."""
