@@ -42,7 +42,7 @@ import numpy as np
 from sklearn.base import clone
 
 from sktimbre import AudioFrontEnd, make_timbre_embedder
-from sktimbre.embedder import _union_analyses
+from sktimbre.embedder import FamilyUnion, _union_analyses
 from sktimbre.metrics import (
     centroid_ranking,
     mean_average_precision,
@@ -139,8 +139,13 @@ class FeatureCache:
             parts = {repr(f): [] for f in missing}
             for start in range(0, len(clips), self.chunk_size):
                 batch = frontend.transform(clips[start:start + self.chunk_size])
-                for family in missing:
-                    parts[repr(family)].append(clone(family).fit_transform(batch))
+                # all missing families in one pass over the batch (or stream)
+                todo = FamilyUnion([(f"f{i}", clone(f)) for i, f in enumerate(missing)])
+                F = todo.fit_transform(batch)
+                widths = [len(f.get_feature_names_out()) for _, f in todo.transformer_list]
+                for family, part in zip(missing, np.split(F, np.cumsum(widths)[:-1], axis=1),
+                                        strict=True):
+                    parts[repr(family)].append(part)
             for key, blocks in parts.items():
                 self._store[tag, trim_db, key] = np.vstack(blocks)
         return np.hstack([self._store[tag, trim_db, repr(f)] for f in families])
