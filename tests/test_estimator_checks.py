@@ -15,8 +15,7 @@ from sktimbre import (
     SpectralShape,
     TemporalEnvelope,
 )
-
-from sktimbre.embedder import FamilyUnion  # noqa: E402
+from sktimbre.embedder import FamilyUnion
 
 # Why these checks are expected to fail: audio is not a table.
 CLIP_LENGTH_IS_NOT_A_FEATURE_COUNT = (
