@@ -141,6 +141,8 @@ def test_dask_cluster_gives_the_same_embeddings(clips):
     local = emb.transform(clips)
     with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
                                   dashboard_address=None) as cluster, \
-            distributed.Client(cluster), parallel_config(backend="dask"):
-        remote = emb.transform(clips)
+            distributed.Client(cluster) as client, parallel_config(backend="dask"), \
+            distributed.get_task_stream(client) as tasks:
+        remote = emb.transform(clips)  # the user's pipeline, unchanged
     np.testing.assert_allclose(remote, local, rtol=1e-10, atol=1e-12)
+    assert tasks.data  # the chunks ran as tasks on the cluster
