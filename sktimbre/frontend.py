@@ -2,18 +2,21 @@
 
 Data flow of a timbre embedder::
 
-    X (paths | arrays) --AudioFrontEnd--> ClipBatch --FeatureUnion of families--> features
+    X (paths | arrays) --AudioFrontEnd--> ClipBatch | ClipStream --FamilyUnion--> features
 
-:class:`AudioFrontEnd` decodes and validates the clips (in parallel with ``n_jobs``)
-and returns a :class:`ClipBatch`. A batch is a memoising view over the decoded
-clips: when a descriptor family asks it for an *analysis* -- a magnitude STFT for a
+:class:`AudioFrontEnd` decodes and validates the clips. Up to ``batch_size`` clips
+in one process, it returns a :class:`ClipBatch`: a memoising view over the decoded
+clips. When a descriptor family asks it for an *analysis* -- a magnitude STFT for a
 given ``(n_fft, hop_length, window)``, or a constant-Q transform -- the batch
-computes it the first time, vectorised over clips of equal length, and hands the
-same arrays to every later family that asks for the same setting. The analyses
-named in ``AudioFrontEnd(analyses=...)`` are computed up front inside the parallel
-workers; :func:`~sktimbre.make_timbre_embedder` fills that in from the families it
-composes. Each family also accepts raw audio and then builds its own batch, so it
-works alone as well as in a union.
+computes it the first time, vectorised over stacks of clips, and hands the same
+arrays to every later family that asks for the same setting. For more clips, or in
+parallel, it returns a :class:`ClipStream` instead: nothing is decoded until a
+consumer maps its families over it, chunk by chunk (in joblib workers with
+``n_jobs``, or on a Dask cluster through joblib's backend); each chunk becomes a
+ClipBatch, is reduced to feature rows and dropped, so memory does not grow with
+the number of clips. :class:`~sktimbre.embedder.FamilyUnion` does this for all of
+its families in one pass. Each family also accepts raw audio and then builds its
+own batch, so it works alone as well as in a union.
 """
 
 from __future__ import annotations
@@ -428,10 +431,10 @@ def trim_silence(y: np.ndarray, *, top_db: float = 60.0, frame_length: int = 256
 def _load(items, sr, on_error, start, trim_db=None, max_duration=None):
     try:
         clips, sources, errors = load_audio(items, sr=sr, on_error=on_error)
+        if max_duration is not None:
+            clips = _refuse_long_clips(clips, sources, errors, sr, on_error, max_duration)
     except InvalidClipError as exc:
         raise _offset_exception(exc, start) from None
-    if max_duration is not None:
-        clips = _refuse_long_clips(clips, sources, errors, sr, on_error, max_duration)
     if trim_db is not None:
         clips = [None if c is None else trim_silence(c, top_db=trim_db) for c in clips]
     return clips, sources, _offset_errors(errors, start)

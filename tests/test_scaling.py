@@ -103,6 +103,14 @@ def test_too_long_clip_is_refused_with_the_limit_to_change():
         AudioFrontEnd(max_duration=2).fit_transform([long[:SR], long])
     F = make_timbre_embedder(projection=None, max_duration=None)[:2].fit_transform([long])
     assert np.isfinite(F).all()
+    # in a stream, named by its index in X; with on_error="nan", a NaN row
+    X = [long[:SR]] * 5 + [long]
+    with pytest.raises(InvalidClipError, match=r"clip 5 .*above max_duration=2"):
+        make_timbre_embedder(projection=None, batch_size=2, max_duration=2)[:2].fit_transform(X)
+    with pytest.warns(ClipWarning, match=r"clip 5 .*above max_duration=2"):
+        F = make_timbre_embedder(projection=None, batch_size=2, max_duration=2,
+                                 on_error="nan")[:2].fit_transform(X)
+    assert np.isnan(F[5]).all() and np.isfinite(F[:5]).all()
 
 
 def test_cache_reuses_rows_and_recomputes_only_a_changed_family(clips, count_analyses):
