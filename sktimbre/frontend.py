@@ -754,6 +754,12 @@ class AudioFrontEnd(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         self.max_duration = max_duration
         self.cache = cache
 
+    # Parameters added after 0.1: front ends pickled before them get the defaults.
+    _NEW_PARAMS = {"batch_size": 256, "max_duration": 600.0, "cache": False}
+
+    def __setstate__(self, state):
+        super().__setstate__({**self._NEW_PARAMS, **state})
+
     def fit(self, X, y=None):
         """Validate the parameters and the clips; nothing is learned.
 

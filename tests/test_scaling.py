@@ -154,3 +154,14 @@ def test_dask_cluster_gives_the_same_embeddings(clips):
         remote = emb.transform(clips)  # the user's pipeline, unchanged
     np.testing.assert_allclose(remote, local, rtol=1e-10, atol=1e-12)
     assert tasks.data  # the chunks ran as tasks on the cluster
+
+
+def test_front_end_pickled_before_the_streaming_parameters_still_works(clips):
+    import pickle
+
+    old = AudioFrontEnd()
+    for name in ["batch_size", "max_duration", "cache"]:  # as pickled by sktimbre 0.1
+        delattr(old, name)
+    restored = pickle.loads(pickle.dumps(old))
+    assert restored.get_params()["batch_size"] == 256
+    assert isinstance(restored.fit_transform(clips), ClipBatch)
