@@ -232,7 +232,7 @@ def main(argv=None) -> int:
     meta_a, meta_b = load_manifest(args.library_a), load_manifest(args.library_b)
     t0 = time.perf_counter()
     # one ClipBatch of decoded clips (a serial decode: ~1 ms per clip)
-    decoder = AudioFrontEnd(batch_size=len(meta_a) + len(meta_b))
+    decoder = AudioFrontEnd(batch_size=len(meta_a["path"]) + len(meta_b["path"]))
     raw = {"a": list(decoder.transform(list(meta_a["path"])).clips),
            "b": list(decoder.transform(list(meta_b["path"])).clips)}
     # the robustness queries: B's notes with 0.3 s of silence before and 1 s after
