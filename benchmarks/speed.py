@@ -12,8 +12,14 @@ Measures audio-seconds per CPU-second (``time.process_time``, one process) of:
 * ``seed union``: the same 58 numbers from sktimbre's parts (front end +
   ``seed_feature_union``), decoding once and sharing the STFT;
 * ``default union``: the default embedder's families (no chroma);
+* ``family: NAME``: each family of the default embedder alone (front end with
+  the embedder's trimming, and that family's analyses only);
 * ``default embedder``: the whole pretrained default pipeline (which trims the
   silence around each note first), transform only.
+
+Then the default embedder with ``n_jobs=2`` against ``n_jobs=1``, in wall-clock
+time (CPU time of the main process would not count the workers' work): the
+parallel speed-up, which needs two otherwise idle cores to mean anything.
 
 The runs are interleaved over several rounds and the best round of each is kept,
 so a busy shared machine distorts the ratios as little as possible. The ratio
@@ -46,16 +52,22 @@ def _reference(paths):
     return np.array(out)
 
 
-def _union_runner(make_union):
+def _union_runner(make_union, trim_db=None):
     from sktimbre import AudioFrontEnd
     from sktimbre.embedder import _union_analyses
 
     def run(paths):
         union = make_union()
-        batch = AudioFrontEnd(analyses=_union_analyses(union)).transform(paths)
+        batch = AudioFrontEnd(analyses=_union_analyses(union), trim_db=trim_db).transform(paths)
         return union.fit_transform(batch)
 
     return run
+
+
+def _family_runner(name, family):
+    from sktimbre.embedder import FamilyUnion
+
+    return _union_runner(lambda: FamilyUnion([(name, family)]), trim_db=60.0)
 
 
 def main(argv=None) -> int:
@@ -63,7 +75,11 @@ def main(argv=None) -> int:
     parser.add_argument("data_dir", help="folder with manifest.csv and the audio it lists")
     parser.add_argument("--n-clips", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--n-jobs", type=int, default=2,
+                        help="workers for the parallel comparison (1: skip it)")
     args = parser.parse_args(argv)
+
+    from sklearn.base import clone
 
     from sktimbre import load_pretrained_embedder, seed_feature_union
     from sktimbre.embedder import default_feature_union
@@ -80,6 +96,8 @@ def main(argv=None) -> int:
         "reference (librosa snippet)": _reference,
         "seed union (same 58 numbers)": _union_runner(seed_feature_union),
         "default union (untrimmed clips)": _union_runner(default_feature_union),
+        **{f"family: {name}": _family_runner(name, clone(family))
+           for name, family in default_feature_union().transformer_list},
         "default embedder (transform)": pretrained.transform,
     }
     warnings.simplefilter("ignore")  # librosa's notes about short CQT octaves
@@ -99,6 +117,24 @@ def main(argv=None) -> int:
     print("|---|---|---|---|")
     for name, cpu in best.items():
         print(f"| {name} | {cpu:.2f} | {audio_s / cpu:.0f} | {ref / cpu:.2f}x |")
+
+    # parallel: wall clock, the same pipeline with 1 and with 2 worker processes
+    if args.n_jobs > 1:
+        serial = load_pretrained_embedder()
+        parallel = load_pretrained_embedder().set_params(frontend__n_jobs=args.n_jobs)
+        parallel.transform(paths[:8])  # start the worker pool
+        wall = {1: np.inf, args.n_jobs: np.inf}
+        for _ in range(args.rounds):
+            for n_jobs, emb in [(1, serial), (args.n_jobs, parallel)]:
+                start = time.perf_counter()
+                emb.transform(paths)
+                wall[n_jobs] = min(wall[n_jobs], time.perf_counter() - start)
+        print(f"\ndefault embedder, wall clock, best of {args.rounds} rounds, "
+              f"{os.cpu_count()} CPUs\n")
+        print("| n_jobs | wall s | audio-s per s | speed-up |")
+        print("|---|---|---|---|")
+        for n_jobs, sec in wall.items():
+            print(f"| {n_jobs} | {sec:.2f} | {audio_s / sec:.0f} | {wall[1] / sec:.2f}x |")
     return 0
 
 

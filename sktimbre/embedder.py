@@ -20,14 +20,113 @@ from .families import (
     SpectralShape,
     TemporalEnvelope,
 )
-from .frontend import AudioFrontEnd
+from .families._base import DescriptorFamily
+from .frontend import AudioFrontEnd, ClipStream
 from .projection import PitchNullProjection
 
-__all__ = ["make_timbre_embedder", "seed_feature_union", "default_feature_union",
+__all__ = ["make_timbre_embedder", "seed_feature_union", "default_feature_union", "FamilyUnion",
            "extract_features", "fit_in_chunks", "PROJECTIONS"]
 
 PROJECTIONS = ("pca", "lda", "shrinkage-lda", "nca", "pitch-null-lda")
 """Names accepted by ``make_timbre_embedder(projection=...)`` besides ``None``."""
+
+
+class FamilyUnion(FeatureUnion):
+    """A :class:`~sklearn.pipeline.FeatureUnion` of descriptor families that streams.
+
+    Same parameters, parameter names (``features__mfcc__n_mfcc``) and output as a
+    FeatureUnion. The difference is on a :class:`~sktimbre.frontend.ClipStream`
+    (what :class:`~sktimbre.AudioFrontEnd` returns for many clips or in parallel):
+    a FeatureUnion would let every family decode the stream on its own, while this
+    decodes and analyses each chunk once, computes all families' rows from it --
+    in the worker process, with ``n_jobs`` on the front end -- and drops it.
+
+    Parameters
+    ----------
+    transformer_list : list of (str, transformer)
+        The families (any transformer; non-families make the stream be decoded whole).
+    n_jobs, transformer_weights, verbose, verbose_feature_names_out :
+        As :class:`~sklearn.pipeline.FeatureUnion` (``n_jobs`` is not used on a
+        stream: parallelism comes from the front end's chunks).
+
+    Examples
+    --------
+    >>> from sktimbre import AudioFrontEnd, MFCC, SpectralContrast
+    >>> from sktimbre.embedder import FamilyUnion
+    >>> from sktimbre.datasets import make_notes
+    >>> X, y = make_notes(n_instruments=2, pitches=[60, 64, 67], random_state=0)
+    >>> union = FamilyUnion([("mfcc", MFCC()), ("contrast", SpectralContrast())])
+    >>> union.fit_transform(AudioFrontEnd(batch_size=4).fit_transform(X)).shape
+    (12, 20)
+    """
+
+    def fit(self, X, y=None, **params):
+        """Validate every family (nothing is learned).
+
+        Parameters
+        ----------
+        X : clips, ClipBatch or ClipStream
+        y : None
+            Ignored.
+        **params : dict
+            As :meth:`sklearn.pipeline.FeatureUnion.fit`.
+
+        Returns
+        -------
+        self : FamilyUnion
+        """
+        if not self._streams(X):
+            return super().fit(X, y, **params)
+        for _, family, _ in self._iter():
+            family.fit(X)
+        return self
+
+    def fit_transform(self, X, y=None, **params):
+        """Fit every family, then compute all their rows with one pass over ``X``.
+
+        Parameters
+        ----------
+        X : clips, ClipBatch or ClipStream
+        y : None
+            Ignored.
+        **params : dict
+            As :meth:`sklearn.pipeline.FeatureUnion.fit_transform`.
+
+        Returns
+        -------
+        X_new : ndarray or DataFrame of shape (n_clips, n_features)
+        """
+        if not self._streams(X):
+            return super().fit_transform(X, y, **params)
+        return self.fit(X).transform(X)
+
+    def transform(self, X, **params):
+        """All families' rows, side by side.
+
+        Parameters
+        ----------
+        X : clips, ClipBatch or ClipStream
+        **params : dict
+            As :meth:`sklearn.pipeline.FeatureUnion.transform`.
+
+        Returns
+        -------
+        X_new : ndarray or DataFrame of shape (n_clips, n_features)
+        """
+        if not self._streams(X):
+            return super().transform(X, **params)
+        from sklearn.utils._set_output import _wrap_data_with_container
+
+        steps = list(self._iter())
+        rows = X.map_families([family for _, family, _ in steps])
+        blocks = [_wrap_data_with_container("transform", r if w is None else r * w, None, family)
+                  for r, (_, family, w) in zip(rows, steps, strict=True)]
+        return self._hstack(blocks)
+
+    def _streams(self, X) -> bool:
+        """Whether ``X`` is a stream that all families can consume in one pass."""
+        return isinstance(X, ClipStream) and all(
+            isinstance(t, DescriptorFamily) for _, t, _ in self._iter())
 
 
 def seed_feature_union() -> FeatureUnion:
@@ -43,7 +142,7 @@ def seed_feature_union() -> FeatureUnion:
 
     Returns
     -------
-    union : sklearn.pipeline.FeatureUnion
+    union : FamilyUnion
 
     Examples
     --------
@@ -51,7 +150,7 @@ def seed_feature_union() -> FeatureUnion:
     >>> [name for name, _ in seed_feature_union().transformer_list]
     ['chroma', 'contrast', 'mfcc']
     """
-    return FeatureUnion([
+    return FamilyUnion([
         ("chroma", Chroma(variant="cens")),
         ("contrast", SpectralContrast()),
         ("mfcc", MFCC(n_mfcc=13, deltas=2)),
@@ -76,7 +175,7 @@ def default_feature_union() -> FeatureUnion:
 
     Returns
     -------
-    union : sklearn.pipeline.FeatureUnion
+    union : FamilyUnion
 
     Examples
     --------
@@ -85,7 +184,7 @@ def default_feature_union() -> FeatureUnion:
     >>> [name for name, _ in union.transformer_list]
     ['contrast', 'mfcc', 'harmonic', 'envelope', 'shape']
     """
-    return FeatureUnion([
+    return FamilyUnion([
         ("contrast", SpectralContrast()),
         ("mfcc", MFCC(n_mfcc=13, include_c0=False, deltas=2)),
         ("harmonic", HarmonicDescriptors()),
@@ -151,6 +250,9 @@ def make_timbre_embedder(
     trim_db: float | None = 60.0,
     on_error: str = "raise",
     n_jobs: int | None = None,
+    batch_size: int = 256,
+    max_duration: float | None = 600.0,
+    cache: bool = False,
 ) -> Pipeline:
     """Build a timbre embedder: front end, descriptor families, scaler, projection.
 
@@ -196,7 +298,17 @@ def make_timbre_embedder(
         ``embedder.named_steps["frontend"].failures_``. ``fit`` always raises if a
         clip fails (see :class:`~sktimbre.AudioFrontEnd`).
     n_jobs : int or None, default=None
-        Worker processes for decoding and analysis.
+        Worker processes for decoding, analysis and descriptors (``None``: one,
+        unless a ``joblib.parallel_config`` such as a Dask backend is active).
+    batch_size : int, default=256
+        Clips decoded and analysed at a time; memory depends on it, not on the
+        number of clips (see :class:`~sktimbre.AudioFrontEnd`).
+    max_duration : float or None, default=600.0
+        Longest clip accepted, in seconds (``None``: no limit).
+    cache : bool, default=False
+        Remember every clip's descriptor rows in this process, so a grid search
+        (which refits on the same clips for every candidate) extracts each clip
+        once per family setting (see :class:`~sktimbre.AudioFrontEnd`).
 
     Returns
     -------
@@ -227,15 +339,18 @@ def make_timbre_embedder(
             raise ValueError(f"families must be 'default', 'seed', a FeatureUnion or a list "
                              f"of (name, transformer), got {families!r}")
         union = builders[families]()
-    elif isinstance(families, FeatureUnion):
+    elif isinstance(families, FamilyUnion):
         union = families
+    elif isinstance(families, FeatureUnion):  # same settings, one pass over a stream
+        union = FamilyUnion(**families.get_params(deep=False))
     else:
-        union = FeatureUnion(list(families))
+        union = FamilyUnion(list(families))
     if projection == "pitch-null-lda":
         union = clone(union)
         union.transformer_list = union.transformer_list + [("pitch", PitchEstimate())]
     frontend = AudioFrontEnd(sr=sr, analyses=_union_analyses(union), trim_db=trim_db,
-                             on_error=on_error, n_jobs=n_jobs)
+                             on_error=on_error, n_jobs=n_jobs, batch_size=batch_size,
+                             max_duration=max_duration, cache=cache)
     return Pipeline([
         ("frontend", frontend),
         ("features", union),
@@ -247,11 +362,10 @@ def make_timbre_embedder(
 def extract_features(embedder: Pipeline, X, *, chunk_size: int = 500):
     """Descriptor features of ``X`` (front end and families), in bounded memory.
 
-    The front end keeps every clip's analyses (about 0.7 MB per 2 s clip for the
-    default families) until the families are done with them. For long lists of
-    clips, this runs the first two steps on ``chunk_size`` clips at a time; the
-    result is identical to ``embedder[:2].transform(X)`` because both steps work
-    clip by clip.
+    ``embedder[:2].transform(X)`` with the front end's ``batch_size`` set to
+    ``chunk_size``: the front end streams (see :class:`~sktimbre.frontend.ClipStream`),
+    so this is what any ``transform`` of many clips does; kept for a chunk size
+    chosen per call.
 
     Parameters
     ----------
@@ -280,35 +394,13 @@ def extract_features(embedder: Pipeline, X, *, chunk_size: int = 500):
     >>> np.allclose(F, embedder[:2].transform(X))
     True
     """
-    import warnings
-
-    import numpy as np
-
-    from . import _errors
-    from .frontend import _offset_errors, _offset_exception
-    from .io import ClipWarning, InvalidClipError, _as_clip_list
-
     if int(chunk_size) < 1:
         raise ValueError(f"chunk_size must be positive, got {chunk_size}")
-    items = _as_clip_list(X)
-    if not items:
-        raise ValueError("X contains no clips (0 clips given; at least 1 is required)")
-    frontend, union = embedder[0], embedder[1]
-    blocks, errors, sources = [], {}, []
-    for start in range(0, len(items), chunk_size):
-        # failed clips are reported once for the whole of X, numbered in X
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ClipWarning)
-            try:
-                batch = frontend.transform(items[start:start + chunk_size])
-            except InvalidClipError as exc:
-                raise _offset_exception(exc, start) from None
-        errors.update(_offset_errors(batch.errors, start))
-        sources += batch.sources
-        blocks.append(union.transform(batch))
-    frontend.failures_ = _errors.failures_from_errors(errors, sources)
-    _errors.report_failures(frontend.failures_, len(items), frontend.on_error)
-    return np.vstack(blocks)
+    # the front end streams: chunks of chunk_size clips, all families per chunk
+    frontend = clone(embedder[0]).set_params(batch_size=int(chunk_size))
+    F = embedder[1].transform(frontend.transform(X))
+    embedder[0].failures_ = frontend.failures_  # failures of the whole of X, numbered in X
+    return F
 
 
 def fit_in_chunks(embedder: Pipeline, X, y, *, chunk_size: int = 500) -> Pipeline:

@@ -2,25 +2,29 @@
 
 Data flow of a timbre embedder::
 
-    X (paths | arrays) --AudioFrontEnd--> ClipBatch --FeatureUnion of families--> features
+    X (paths | arrays) --AudioFrontEnd--> ClipBatch | ClipStream --FamilyUnion--> features
 
-:class:`AudioFrontEnd` decodes and validates the clips (in parallel with ``n_jobs``)
-and returns a :class:`ClipBatch`. A batch is a memoising view over the decoded
-clips: when a descriptor family asks it for an *analysis* -- a magnitude STFT for a
+:class:`AudioFrontEnd` decodes and validates the clips. Up to ``batch_size`` clips
+in one process, it returns a :class:`ClipBatch`: a memoising view over the decoded
+clips. When a descriptor family asks it for an *analysis* -- a magnitude STFT for a
 given ``(n_fft, hop_length, window)``, or a constant-Q transform -- the batch
-computes it the first time, vectorised over clips of equal length, and hands the
-same arrays to every later family that asks for the same setting. The analyses
-named in ``AudioFrontEnd(analyses=...)`` are computed up front inside the parallel
-workers; :func:`~sktimbre.make_timbre_embedder` fills that in from the families it
-composes. Each family also accepts raw audio and then builds its own batch, so it
-works alone as well as in a union.
+computes it the first time, vectorised over stacks of clips, and hands the same
+arrays to every later family that asks for the same setting. For more clips, or in
+parallel, it returns a :class:`ClipStream` instead: nothing is decoded until a
+consumer maps its families over it, chunk by chunk (in joblib workers with
+``n_jobs``, or on a Dask cluster through joblib's backend); each chunk becomes a
+ClipBatch, is reduced to feature rows and dropped, so memory does not grow with
+the number of clips. :class:`~sktimbre.embedder.FamilyUnion` does this for all of
+its families in one pass. Each family also accepts raw audio and then builds its
+own batch, so it works alone as well as in a union.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
+from functools import lru_cache, partial
 from numbers import Integral, Real
 
 import numpy as np
@@ -31,13 +35,8 @@ from . import _errors
 from ._versions import RecordsVersions
 from .io import ClipWarning, InvalidClipError, _source_name, load_audio
 
-__all__ = ["AudioFrontEnd", "ClipBatch", "stft_analysis", "cqt_analysis", "f0_analysis",
-           "trim_silence"]
-
-# Stacks of clips are analysed in blocks of this many to bound peak memory
-# (a complex STFT block is ~n_fft/2 * n_frames * 8 bytes per clip).
-_BLOCK = 64
-
+__all__ = ["AudioFrontEnd", "ClipBatch", "ClipStream", "stft_analysis", "cqt_analysis",
+           "f0_analysis", "trim_silence", "stft_magnitude"]
 
 def stft_analysis(n_fft: int = 2048, hop_length: int = 512, window: str = "hann") -> tuple:
     """Key of a magnitude-STFT analysis, as used by :meth:`ClipBatch.analysis`.
@@ -142,6 +141,60 @@ def _f0_of_stft(key: tuple, S: np.ndarray, sr: int) -> np.ndarray:
     return np.array([estimate_f0(s.mean(axis=1), freqs, fmin=fmin, fmax=fmax) for s in S])
 
 
+@lru_cache(maxsize=16)
+def _window(window, n_fft: int) -> np.ndarray:
+    from scipy.signal import get_window
+
+    w = get_window(window, n_fft, fftbins=True)
+    w.setflags(write=False)
+    return w
+
+
+def stft_magnitude(stack: np.ndarray, n_fft: int, hop_length: int, window="hann") -> np.ndarray:
+    """Magnitude STFT of equal-length clips, as ``abs(librosa.stft(...))``, in float32.
+
+    Centred frames (``n_fft // 2`` zeros padded at both ends, librosa's default
+    ``pad_mode="constant"``) on a strided view, the window built once per setting,
+    clip by clip so the working set stays in cache. Like librosa, the windowed
+    frames are transformed in float64: a float32 FFT would be faster, but its
+    rounding noise (~1e-7 of a frame's level) shifts the dB level of the quietest
+    bins, which spectral contrast's valleys are made of, by up to 1 dB on clean tones.
+
+    Parameters
+    ----------
+    stack : ndarray of shape (n_clips, n_samples)
+        Samples, at least ``n_fft`` per clip.
+    n_fft, hop_length : int
+        FFT length and frame advance in samples.
+    window : str or tuple, default="hann"
+        As :func:`scipy.signal.get_window`.
+
+    Returns
+    -------
+    S : ndarray of float32, shape (n_clips, 1 + n_fft // 2, n_frames)
+
+    Examples
+    --------
+    >>> import numpy as np, librosa
+    >>> from sktimbre.frontend import stft_magnitude
+    >>> y = np.random.default_rng(0).normal(size=(2, 5000)).astype(np.float32)
+    >>> S = stft_magnitude(y, 1024, 256)
+    >>> S.shape, np.allclose(S, np.abs(librosa.stft(y, n_fft=1024, hop_length=256)), atol=1e-4)
+    ((2, 513, 20), True)
+    """
+    from scipy.fft import rfft
+
+    stack = np.asarray(stack, dtype=np.float32)
+    pad = n_fft // 2
+    padded = np.pad(stack, ((0, 0), (pad, pad)))
+    frames = np.lib.stride_tricks.sliding_window_view(padded, n_fft, axis=-1)[:, ::hop_length]
+    w = _window(window, n_fft)
+    out = np.empty((len(stack), n_fft // 2 + 1, frames.shape[1]), dtype=np.float32)
+    for i, clip_frames in enumerate(frames):
+        out[i] = np.abs(rfft(clip_frames * w, axis=-1)).T
+    return out
+
+
 def _compute_analysis(key: tuple, stack: np.ndarray, sr: int) -> np.ndarray:
     """Compute one analysis for a stack of equal-length clips ``(n_clips, n_samples)``."""
     import librosa
@@ -151,14 +204,7 @@ def _compute_analysis(key: tuple, stack: np.ndarray, sr: int) -> np.ndarray:
         _, n_fft, hop_length, window = key
         if stack.shape[-1] < n_fft:  # librosa warns and misbehaves on clips shorter than n_fft
             stack = np.pad(stack, ((0, 0), (0, n_fft - stack.shape[-1])))
-        blocks = [
-            np.abs(
-                librosa.stft(stack[i : i + _BLOCK], n_fft=n_fft, hop_length=hop_length,
-                             window=window, center=True)
-            ).astype(np.float32, copy=False)
-            for i in range(0, len(stack), _BLOCK)
-        ]
-        return np.concatenate(blocks)
+        return stft_magnitude(stack, n_fft, hop_length, window)
     if kind == "cqt":
         _, hop_length, fmin, n_bins, bins_per_octave = key
         with warnings.catch_warnings():
@@ -173,6 +219,16 @@ def _compute_analysis(key: tuple, stack: np.ndarray, sr: int) -> np.ndarray:
                 for y in stack
             ])
     raise ValueError(f"unknown analysis {key!r}")
+
+
+# Clips analysed (and described) together at most: larger stacks of spectrograms
+# outgrow the CPU caches, and the float64 intermediates of the families then cost
+# more in memory traffic than the vectorisation saves.
+_STACK = 16
+
+
+def _blocks(groups) -> list[np.ndarray]:
+    return [np.asarray(idx[i : i + _STACK]) for idx in groups for i in range(0, len(idx), _STACK)]
 
 
 class ClipBatch(Sequence):
@@ -233,16 +289,37 @@ class ClipBatch(Sequence):
         Returns
         -------
         groups : list of ndarray of int
+            At most 16 clips each (more stay in the CPU caches no longer).
         """
         by_length: dict[int, list[int]] = {}
         for i, clip in enumerate(self.clips):
             if clip is not None:
                 by_length.setdefault(len(clip), []).append(i)
-        return [np.asarray(idx) for idx in by_length.values()]
+        return _blocks(by_length.values())
 
     def stack(self, indices) -> np.ndarray:
         """Samples of equal-length clips as a 2-D array ``(len(indices), n_samples)``."""
         return np.stack([self.clips[i] for i in indices])
+
+    def _frame_groups(self, key: tuple) -> list[np.ndarray]:
+        """Valid clips grouped by their number of STFT frames under ``key``."""
+        _, n_fft, hop_length, _ = key
+        by_frames: dict[int, list[int]] = {}
+        for i, clip in enumerate(self.clips):
+            if clip is not None:
+                n = max(len(clip), n_fft) + 2 * (n_fft // 2)
+                by_frames.setdefault(1 + (n - n_fft) // hop_length, []).append(i)
+        return _blocks(by_frames.values())
+
+    def _padded_stack(self, indices) -> np.ndarray:
+        # Clips with the same frame count differ in length by less than a hop: the
+        # zeros appended here are the zeros centred framing pads them with anyway, so
+        # every frame -- and the STFT -- is exactly that of the clip alone.
+        length = max(len(self.clips[i]) for i in indices)
+        out = np.zeros((len(indices), length), dtype=np.float32)
+        for row, i in zip(out, indices, strict=True):
+            row[: len(self.clips[i])] = self.clips[i]
+        return out
 
     def analysis(self, key: tuple) -> list[tuple[np.ndarray, np.ndarray]]:
         """An analysis of every valid clip, computed once and then reused.
@@ -255,13 +332,17 @@ class ClipBatch(Sequence):
         Returns
         -------
         groups : list of (indices, stack)
-            For each group of equal-length clips, their indices in the batch and the
+            For each group of clips analysed together (equal frame counts for an
+            STFT, equal lengths otherwise), their indices in the batch and the
             analysis as an array ``(len(indices), n_bins, n_frames)``.
         """
         if key not in self._cache:
             if key[0] == "f0":  # derived from an STFT, which is shared too
                 groups = [(idx, _f0_of_stft(key, S, self.sr))
                           for idx, S in self.analysis(stft_analysis(*key[1:4]))]
+            elif key[0] == "stft":
+                groups = [(idx, _compute_analysis(key, self._padded_stack(idx), self.sr))
+                          for idx in self._frame_groups(key)]
             else:
                 groups = [(idx, _compute_analysis(key, self.stack(idx), self.sr))
                           for idx in self.groups()]
@@ -269,21 +350,13 @@ class ClipBatch(Sequence):
         return self._cache[key]
 
     def _store(self, key: tuple, groups) -> None:
-        # Merge per-chunk results (from parallel workers) into one stack per shape.
-        by_shape: dict[tuple, list] = {}
-        for idx, values in groups:
-            by_shape.setdefault(values.shape[1:], []).append((idx, values))
-        merged = []
-        for parts in by_shape.values():
-            idx = np.concatenate([p[0] for p in parts])
-            values = parts[0][1] if len(parts) == 1 else np.concatenate([p[1] for p in parts])
-            merged.append((idx, values))
+        self._cache[key] = list(groups)
+        for idx, _ in self._cache[key]:
             self.analysis_count[key] += len(idx)
-        self._cache[key] = merged
 
     def report_errors(self) -> None:
         """Warn with :class:`~sktimbre.io.ClipWarning` about every clip that failed."""
-        _warn_clip_errors(self.errors, len(self), stacklevel=4)
+        _errors.report_failures(self.failures(), len(self), "warn", stacklevel=4)
 
     def failures(self) -> list:
         """The clips that failed to load, as ``(index, source, reason)`` tuples in order.
@@ -293,16 +366,6 @@ class ClipBatch(Sequence):
         failures : list of ClipFailure
         """
         return _errors.failures_from_errors(self.errors, self.sources)
-
-
-def _warn_clip_errors(errors: dict, n_clips: int, *, stacklevel: int = 3) -> None:
-    if errors:
-        lines = "\n".join(f"  {msg}" for _, msg in sorted(errors.items()))
-        warnings.warn(
-            f"{len(errors)} of {n_clips} clips could not be used and give NaN rows:\n{lines}",
-            ClipWarning,
-            stacklevel=stacklevel,
-        )
 
 
 def _offset_errors(errors: dict, start: int) -> dict:
@@ -365,26 +428,33 @@ def trim_silence(y: np.ndarray, *, top_db: float = 60.0, frame_length: int = 256
     return y[begin:stop] if stop > begin else y[first:last]
 
 
-def _load_chunk(items, start, sr, on_error, analyses, trim_db=None):
-    """Worker: decode a chunk of clips and compute the requested analyses for it."""
-    from threadpoolctl import threadpool_limits
-
-    # Parallelism is across clips; nested BLAS/FFT threads would only oversubscribe.
-    with threadpool_limits(limits=1):
-        clips, sources, errors = _load(items, sr, on_error, start, trim_db)
-        batch = ClipBatch(clips, sr=sr, sources=sources, errors=errors)
-        computed = {key: [(idx + start, v) for idx, v in batch.analysis(key)] for key in analyses}
-    return clips, sources, errors, computed
-
-
-def _load(items, sr, on_error, start, trim_db=None):
+def _load(items, sr, on_error, start, trim_db=None, max_duration=None):
     try:
         clips, sources, errors = load_audio(items, sr=sr, on_error=on_error)
+        if max_duration is not None:
+            clips = _refuse_long_clips(clips, sources, errors, sr, on_error, max_duration)
     except InvalidClipError as exc:
         raise _offset_exception(exc, start) from None
     if trim_db is not None:
         clips = [None if c is None else trim_silence(c, top_db=trim_db) for c in clips]
     return clips, sources, _offset_errors(errors, start)
+
+
+def _refuse_long_clips(clips, sources, errors, sr, on_error, max_duration):
+    """Stop a clip longer than ``max_duration`` seconds before any analysis of it."""
+    clips = list(clips)
+    for i, clip in enumerate(clips):
+        if clip is not None and len(clip) > max_duration * sr:
+            exc = InvalidClipError(
+                i, sources[i],
+                f"{len(clip) / sr:.1f} s long, above max_duration={max_duration} s (each clip "
+                "is analysed whole; raise AudioFrontEnd(max_duration=...) or "
+                "make_timbre_embedder(max_duration=...) to accept it, or cut it into notes)",
+            )
+            if on_error == "raise":
+                raise exc
+            errors[i], clips[i] = str(exc), None
+    return clips
 
 
 def as_clip_batch(X, *, sr: int, on_error: str = "raise", trim_db=None) -> ClipBatch:
@@ -393,6 +463,232 @@ def as_clip_batch(X, *, sr: int, on_error: str = "raise", trim_db=None) -> ClipB
         return X
     clips, sources, errors = _load(X, sr, on_error, 0, trim_db)
     return ClipBatch(clips, sr=sr, sources=sources, errors=errors)
+
+
+def _effective_n_jobs(n_jobs) -> int | None:
+    """``n_jobs``, or the one set by ``joblib.parallel_config`` (e.g. a Dask backend)."""
+    if n_jobs is not None:
+        return n_jobs
+    from joblib.parallel import get_active_backend
+
+    backend, config_n_jobs = get_active_backend()
+    if config_n_jobs not in (None, 1):
+        return config_n_jobs
+    # a backend chosen with parallel_config(backend="dask"/...) without n_jobs: use it all
+    return None if type(backend).__name__ in ("LokyBackend", "SequentialBackend") else -1
+
+
+def _chunk_rows(items, start, settings, families):
+    """Worker: decode and analyse one chunk, return each family's rows (small) and errors."""
+    from threadpoolctl import threadpool_limits
+
+    # Parallelism is across chunks; nested BLAS/FFT threads would only oversubscribe.
+    with threadpool_limits(limits=1):
+        clips, sources, errors = _load(items, settings["sr"], settings["on_error"], start,
+                                       settings["trim_db"], settings["max_duration"])
+        batch = ClipBatch(clips, sr=settings["sr"], sources=sources, errors=errors)
+        rows = [family._rows(batch) for family in families]
+    return rows, errors
+
+
+# Feature rows already computed in this process, by (family and front-end settings,
+# clip): a grid search re-fits the pipeline many times on the same clips. Bounded LRU.
+_ROW_CACHE: OrderedDict = OrderedDict()
+_ROW_CACHE_SIZE = 200_000
+
+
+def _clip_key(item) -> tuple:
+    """Identity of a clip: a file by path, size and modification time; an array by content."""
+    import os
+
+    from joblib import hash as joblib_hash
+
+    if isinstance(item, str | os.PathLike):
+        try:
+            st = os.stat(item)
+        except OSError:
+            return ("missing", os.fspath(item))
+        return ("file", os.fspath(item), st.st_size, st.st_mtime_ns)
+    return ("array", joblib_hash(np.asarray(item)))
+
+
+def _family_token(family, settings) -> str:
+    from joblib import hash as joblib_hash
+
+    return joblib_hash((type(family).__qualname__, family.get_params(deep=False), settings))
+
+
+class ClipStream(Sequence):
+    """Clips to be decoded and analysed chunk by chunk, as the families consume them.
+
+    What :class:`AudioFrontEnd` returns for more than ``batch_size`` clips, or when
+    it runs in parallel: nothing is decoded up front. A consumer (a descriptor
+    family, or :class:`~sktimbre.embedder.FamilyUnion` for all of its families at
+    once) hands :meth:`map_families` its families; each chunk of ``batch_size``
+    clips is then decoded, analysed and reduced to feature rows -- inside a joblib
+    worker when ``n_jobs`` asks for it, so only the small rows travel back -- and
+    dropped. Memory therefore depends on ``batch_size``, not on the number of clips.
+
+    Parameters
+    ----------
+    items : list
+        Paths or 1-D arrays.
+    sr : int
+        Sample rate in Hz.
+    settings : dict
+        The front end's ``analyses``, ``trim_db``, ``on_error``, ``max_duration``.
+    n_jobs : int or None
+        Worker processes (joblib; also honours ``joblib.parallel_config``).
+    batch_size : int
+        Clips per chunk.
+    cache : bool, default=False
+        Keep every family's rows in this process (bounded LRU, keyed by the family's
+        and the front end's settings and the clip's path, size and mtime, or its
+        samples) and reuse them instead of computing them again. Only with
+        ``on_error="raise"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktimbre import AudioFrontEnd, MFCC
+    >>> X = np.random.default_rng(0).normal(size=(5, 4096)).astype(np.float32)
+    >>> stream = AudioFrontEnd(batch_size=2).fit_transform(X)
+    >>> stream
+    ClipStream(n_clips=5, sr=22050, batch_size=2)
+    >>> MFCC(n_mfcc=4).fit_transform(stream).shape
+    (5, 4)
+    """
+
+    def __init__(self, items, *, sr: int, settings: dict, n_jobs=None, batch_size: int = 256,
+                 cache: bool = False):
+        self.items = list(items)
+        self.sr = int(sr)
+        self.settings = {**settings, "sr": self.sr}
+        self.n_jobs = n_jobs
+        self.batch_size = int(batch_size)
+        self.cache = cache
+        # Failures are known only once the stream is consumed; this list is shared
+        # with the front end's ``failures_``. A stream made for fitting refuses them.
+        self._failures: list = []
+        self.refuse_failures = False
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, i):
+        return self.items[i]
+
+    def __repr__(self) -> str:
+        return f"ClipStream(n_clips={len(self)}, sr={self.sr}, batch_size={self.batch_size})"
+
+    @property
+    def sources(self) -> list[str]:
+        """Path of each clip, or ``"<array>"``."""
+        from .io import _source_name
+
+        return [_source_name(item) for item in self.items]
+
+    def failures(self) -> list:
+        """The clips that failed in the last consumption, as ``(index, source, reason)``.
+
+        Returns
+        -------
+        failures : list of ClipFailure
+            The stream's own list (empty until the stream is consumed), so that a
+            front end holding it as ``failures_`` sees the failures once they are known.
+        """
+        return self._failures
+
+    def _bounds(self, n_jobs) -> list[tuple[int, int]]:
+        n = len(self.items)
+        size = self.batch_size
+        if n_jobs not in (None, 1):  # enough chunks to keep every worker busy
+            workers = n_jobs if n_jobs > 0 else 8
+            size = max(1, min(size, -(-n // (4 * workers))))
+        return [(a, min(a + size, n)) for a in range(0, n, size)]
+
+    def map_families(self, families) -> list[np.ndarray]:
+        """Rows of every family for every clip, computed chunk by chunk.
+
+        Parameters
+        ----------
+        families : list of DescriptorFamily
+            Fitted (validated) families.
+
+        Returns
+        -------
+        rows : list of ndarray
+            One array ``(n_clips, n_features)`` per family; NaN rows for clips
+            that failed with ``on_error="nan"`` (reported by one
+            :class:`~sktimbre.io.ClipWarning` for the whole stream).
+        """
+        if self.cache and self.settings["on_error"] == "raise":  # no NaN rows to remember
+            return self._cached_rows(families)
+        return self._compute_rows(families)
+
+    def _cached_rows(self, families) -> list[np.ndarray]:
+        """Rows from the process cache; only the missing (family, clip) pairs are computed."""
+        keys = [_clip_key(item) for item in self.items]
+        tokens = [_family_token(f, self.settings) for f in families]
+        missing = [j for j, t in enumerate(tokens) if any((t, k) not in _ROW_CACHE for k in keys)]
+        todo = [i for i, k in enumerate(keys)
+                if any((tokens[j], k) not in _ROW_CACHE for j in missing)]
+        computed = {}
+        if todo:
+            sub = ClipStream([self.items[i] for i in todo], sr=self.sr, settings=self.settings,
+                             n_jobs=self.n_jobs, batch_size=self.batch_size)
+            try:  # clips are numbered in the sub-stream; name them as in this one
+                rows = sub._compute_rows([families[j] for j in missing])
+            except InvalidClipError as exc:
+                raise type(exc)(todo[exc.index], exc.source, exc.reason) from None
+            computed = dict(zip(missing, rows, strict=True))
+        out = []
+        for j, (family, token) in enumerate(zip(families, tokens, strict=True)):
+            block = np.empty((len(keys), len(family._feature_names())))
+            fresh = computed.get(j)
+            where = {i: r for r, i in enumerate(todo)} if fresh is not None else {}
+            for i, key in enumerate(keys):
+                if i in where:
+                    block[i] = fresh[where[i]]
+                    _ROW_CACHE[(token, key)] = block[i].copy()
+                else:
+                    block[i] = _ROW_CACHE[(token, key)]
+                    _ROW_CACHE.move_to_end((token, key))
+            out.append(block)
+        while len(_ROW_CACHE) > _ROW_CACHE_SIZE:
+            _ROW_CACHE.popitem(last=False)
+        return out
+
+    def _compute_rows(self, families) -> list[np.ndarray]:
+        from threadpoolctl import threadpool_limits
+
+        n_jobs = _effective_n_jobs(self.n_jobs)
+        chunks = [(self.items[a:b], a, self.settings, families) for a, b in self._bounds(n_jobs)]
+        if n_jobs in (None, 1):
+            with threadpool_limits(limits=1):
+                results = [_chunk_rows(*chunk) for chunk in chunks]
+        else:  # workers return only the rows; a worker that dies is isolated, not fatal
+            results = _errors.run_chunks(_chunk_rows, chunks, n_jobs=n_jobs,
+                                         on_crash=partial(self._on_crash, families=families))
+        blocks: list[list] = [[] for _ in families]
+        errors: dict = {}
+        for rows, chunk_errors in results:
+            for block, r in zip(blocks, rows, strict=True):
+                block.append(r)
+            errors.update(chunk_errors)
+        self._failures[:] = _errors.failures_from_errors(errors, self.sources)
+        if self.refuse_failures:
+            _errors.check_fit_failures(self._failures, len(self))
+        _errors.report_failures(self._failures, len(self), self.settings["on_error"],
+                                stacklevel=5)
+        return [np.concatenate(block) for block in blocks]
+
+    def _on_crash(self, item, index, reason, *, families):
+        """A clip that killed its worker: raise, or NaN rows recorded as a failure."""
+        if self.settings["on_error"] == "raise":
+            _errors.raise_crash(item, index, reason)
+        rows = [np.full((1, len(f._feature_names())), np.nan) for f in families]
+        return rows, {index: f"clip {index} ({_source_name(item)}): {reason}"}
 
 
 class AudioFrontEnd(RecordsVersions, TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
@@ -428,8 +724,24 @@ class AudioFrontEnd(RecordsVersions, TransformerMixin, BaseEstimator, auto_wrap_
         :meth:`fit_transform` (so ``Pipeline.fit``) raise
         :class:`~sktimbre.io.InvalidClipError` listing every failed clip.
     n_jobs : int, default=None
-        Processes used to decode and analyse clips (joblib; ``None`` means 1,
+        Processes used to decode and analyse clips (joblib; ``None`` means 1 unless
+        a ``joblib.parallel_config`` -- e.g. a Dask backend -- says otherwise,
         ``-1`` all cores). Results do not depend on it.
+    batch_size : int, default=256
+        Clips decoded and analysed at a time. Up to this many clips (with
+        ``n_jobs=1``) the output is a :class:`ClipBatch`, decoded at once; beyond
+        it, or in parallel, a :class:`ClipStream` whose chunks the families decode
+        and reduce to rows one at a time, so memory does not grow with the corpus.
+    max_duration : float or None, default=600.0
+        Longest clip accepted, in seconds (every clip is analysed whole, so a very
+        long one needs memory in proportion). Longer clips are refused with an
+        :class:`~sktimbre.io.InvalidClipError` (or a NaN row with
+        ``on_error="nan"``); ``None`` accepts any length.
+    cache : bool, default=False
+        Remember the families' rows of every clip in this process and reuse them
+        when the same clips come again with the same settings -- as in a grid
+        search, which refits the pipeline on the same clips for every candidate
+        (see :class:`ClipStream`). Output is then always a :class:`ClipStream`.
 
     Attributes
     ----------
@@ -463,14 +775,27 @@ class AudioFrontEnd(RecordsVersions, TransformerMixin, BaseEstimator, auto_wrap_
         "trim_db": [Interval(Real, 0, None, closed="neither"), None],
         "on_error": [StrOptions(set(_errors.ON_ERROR))],
         "n_jobs": [Integral, None],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_duration": [Interval(Real, 0, None, closed="neither"), None],
+        "cache": ["boolean"],
     }
 
-    def __init__(self, *, sr=22050, analyses=(), trim_db=None, on_error="raise", n_jobs=None):
+    def __init__(self, *, sr=22050, analyses=(), trim_db=None, on_error="raise", n_jobs=None,
+                 batch_size=256, max_duration=600.0, cache=False):
         self.sr = sr
         self.analyses = analyses
         self.trim_db = trim_db
         self.on_error = on_error
         self.n_jobs = n_jobs
+        self.batch_size = batch_size
+        self.max_duration = max_duration
+        self.cache = cache
+
+    # Parameters added after 0.1: front ends pickled before them get the defaults.
+    _NEW_PARAMS = {"batch_size": 256, "max_duration": 600.0, "cache": False}
+
+    def __setstate__(self, state):
+        super().__setstate__({**self._NEW_PARAMS, **state})
 
     def fit(self, X, y=None):
         """Validate the parameters and the clips; nothing is learned.
@@ -518,25 +843,30 @@ class AudioFrontEnd(RecordsVersions, TransformerMixin, BaseEstimator, auto_wrap_
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ClipWarning)  # the error below lists them
             batch = self.transform(X)
+        if isinstance(batch, ClipStream):
+            batch.refuse_failures = True  # its failures are known once it is consumed
         _errors.check_fit_failures(self.failures_, len(batch))
         return batch
 
-    def transform(self, X) -> ClipBatch:
-        """Decode ``X`` into a :class:`ClipBatch` with the listed analyses computed.
+    def transform(self, X) -> ClipBatch | ClipStream:
+        """Decode ``X`` into a :class:`ClipBatch`, or wrap it in a :class:`ClipStream`.
 
         Parameters
         ----------
         X : clips
             Paths, 1-D arrays, a 2-D array ``(n_clips, n_samples)``, or a ClipBatch
-            (returned unchanged if its sample rate matches).
+            or ClipStream (returned unchanged if its sample rate matches).
 
         Returns
         -------
-        batch : ClipBatch
+        batch : ClipBatch or ClipStream
+            A ClipBatch with the listed analyses computed for up to ``batch_size``
+            clips and ``n_jobs=1``; otherwise a ClipStream, decoded chunk by chunk
+            as the families consume it.
         """
         self._validate_params()
         self.failures_ = []
-        if isinstance(X, ClipBatch):
+        if isinstance(X, ClipBatch | ClipStream):
             if X.sr != self.sr:
                 raise ValueError(
                     f"ClipBatch is at {X.sr} Hz but this front end is at {self.sr} Hz"
@@ -546,41 +876,28 @@ class AudioFrontEnd(RecordsVersions, TransformerMixin, BaseEstimator, auto_wrap_
         from .io import _as_clip_list
 
         items = _as_clip_list(X)
+        if not items:
+            raise ValueError("X contains no clips (0 clips given; at least 1 is required)")
         analyses = [tuple(a) for a in self.analyses]
-        n_jobs = self.n_jobs or 1
-        if n_jobs == 1 or len(items) < 2:
-            batch = as_clip_batch(items, sr=self.sr, on_error=self.on_error,
-                                  trim_db=self.trim_db)
+        n_jobs = _effective_n_jobs(self.n_jobs)
+        if self.cache or len(items) > self.batch_size or n_jobs not in (None, 1):
+            settings = {"analyses": analyses, "trim_db": self.trim_db,
+                        "on_error": self.on_error, "max_duration": self.max_duration}
+            stream = ClipStream(items, sr=self.sr, settings=settings, n_jobs=self.n_jobs,
+                                batch_size=self.batch_size, cache=self.cache)
+            self.failures_ = stream.failures()  # filled in as the families consume it
+            return stream
+        from threadpoolctl import threadpool_limits
+
+        clips, sources, errors = _load(items, self.sr, self.on_error, 0, self.trim_db,
+                                       self.max_duration)
+        batch = ClipBatch(clips, sr=self.sr, sources=sources, errors=errors)
+        with threadpool_limits(limits=1):  # multi-threaded BLAS only slows small products
             for key in analyses:
                 batch.analysis(key)
-        else:
-            n_chunks = min(len(items), 4 * (n_jobs if n_jobs > 0 else 8))
-            bounds = np.linspace(0, len(items), n_chunks + 1).astype(int)
-            chunks = [(items[a:b], int(a), self.sr, self.on_error, analyses, self.trim_db)
-                      for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
-            results = _errors.run_chunks(_load_chunk, chunks, n_jobs=n_jobs,
-                                         on_crash=self._on_crash)
-            clips, sources, errors = [], [], {}
-            for c, s, e, _ in results:
-                clips += c
-                sources += s
-                errors.update(e)
-            if not clips:
-                raise ValueError("X contains no clips (0 clips given; at least 1 is required)")
-            batch = ClipBatch(clips, sr=self.sr, sources=sources, errors=errors)
-            for key in analyses:
-                batch._store(key, [g for *_, computed in results for g in computed[key]])
         self.failures_ = batch.failures()
         _errors.report_failures(self.failures_, len(batch), self.on_error)
         return batch
-
-    def _on_crash(self, item, index, reason):
-        """A clip that killed its worker: raise, or a one-clip chunk result that failed."""
-        if self.on_error == "raise":
-            _errors.raise_crash(item, index, reason)
-        source = _source_name(item)
-        return [None], [source], {index: f"clip {index} ({source}): {reason}"}, {
-            tuple(a): [] for a in self.analyses}
 
     def get_feature_names_out(self, input_features=None):
         """There are no tabular output features: the output is a :class:`ClipBatch`.

@@ -70,6 +70,23 @@ def test_quality_benchmark_rejects_unknown_configuration(libraries):
 
 
 def test_speed_benchmark_reports_ratios(libraries, capsys):
-    assert _load("speed").main([libraries[0], "--n-clips", "6", "--rounds", "1"]) == 0
+    assert _load("speed").main([libraries[0], "--n-clips", "6", "--rounds", "1",
+                                "--n-jobs", "2"]) == 0
     out = capsys.readouterr().out
     assert "| default union (untrimmed clips) |" in out and "x |" in out
+    assert "| family: harmonic |" in out
+    assert "| 2 |" in out  # the parallel wall-clock comparison
+
+
+def test_memory_benchmark_reports_peak_ratio_and_refuses_a_long_clip(libraries, capsys):
+    assert _load("memory").main([libraries[0], "--sizes", "6", "12", "--batch-size", "4"]) == 0
+    out = capsys.readouterr().out
+    assert "| 12 |" in out and "x |" in out
+    assert "1800.0 s long, above max_duration=600.0 s" in out
+
+
+def test_grid_benchmark_reports_extraction_passes(libraries, capsys):
+    assert _load("grid").main([libraries[0], "--n-clips", "24", "--cv", "2",
+                               "--skip-uncached"]) == 0
+    out = capsys.readouterr().out
+    assert "| projection grid, 12 candidates, cache=True |" in out

@@ -9,7 +9,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names_in
 
-from ..frontend import ClipBatch, as_clip_batch, f0_analysis, stft_analysis
+from ..frontend import ClipBatch, ClipStream, as_clip_batch, f0_analysis, stft_analysis
 from ..pooling import POOLING_STATISTICS, check_pooling, pool_frames, pooled_feature_names
 
 _POOLING_CONSTRAINT = [StrOptions(set(POOLING_STATISTICS)), list, tuple]
@@ -103,6 +103,8 @@ class DescriptorFamily(TransformerMixin, BaseEstimator):
             self.n_features_in_ = X.shape[1]
         elif hasattr(self, "n_features_in_"):
             del self.n_features_in_
+        if isinstance(X, ClipStream):  # decoded chunk by chunk in transform
+            return X
         return as_clip_batch(X, sr=self.sr)
 
     def transform(self, X) -> np.ndarray:
@@ -110,7 +112,7 @@ class DescriptorFamily(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : clips or ClipBatch
+        X : clips, ClipBatch or ClipStream
             Paths, 1-D arrays, a 2-D array ``(n_clips, n_samples)``, or the output
             of :class:`~sktimbre.AudioFrontEnd`. Raw audio is taken to be at ``sr``.
 
@@ -122,9 +124,13 @@ class DescriptorFamily(TransformerMixin, BaseEstimator):
         """
         self._validate_params()
         self._check_settings()
-        batch = as_clip_batch(X, sr=self.sr)
-        names = self._feature_names()
-        out = np.full((len(batch), len(names)), np.nan)
+        if isinstance(X, ClipStream):
+            return X.map_families([self])[0]
+        return self._rows(as_clip_batch(X, sr=self.sr))
+
+    def _rows(self, batch: ClipBatch) -> np.ndarray:
+        """Rows of a decoded batch as a plain array (NaN rows for failed clips)."""
+        out = np.full((len(batch), len(self._feature_names())), np.nan)
         for idx, rows in self._features(batch):
             out[idx] = rows
         return out
