@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, TransformerMixin, clone
+from sklearn.utils._available_if import available_if
 from sklearn.utils.validation import check_array, check_is_fitted
 
 __all__ = ["NaNRowsPassthrough"]
@@ -32,7 +33,9 @@ class NaNRowsPassthrough(MetaEstimatorMixin, TransformerMixin, BaseEstimator):
 
     Other fitted attributes of the wrapped transformer (``classes_``,
     ``components_``, ``explained_variance_ratio_``, ...) read through the wrapper,
-    so ``embedder[-1].classes_`` works as it would without it.
+    so ``embedder[-1].classes_`` works as it would without it; so do ``predict``
+    and ``score`` when the wrapped estimator has them (``embedder.score(X, y)``
+    is then LDA's accuracy, as without the wrapper).
 
     Examples
     --------
@@ -113,6 +116,40 @@ class NaNRowsPassthrough(MetaEstimatorMixin, TransformerMixin, BaseEstimator):
         out = np.full((len(bad), rows.shape[1]), np.nan)
         out[good] = rows
         return out
+
+    @available_if(lambda self: hasattr(self.transformer, "predict"))
+    def predict(self, X) -> np.ndarray:
+        """The wrapped estimator's ``predict`` (e.g. LDA's instrument), on complete rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Descriptor rows, without NaN.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        return self.transformer_.predict(X)
+
+    @available_if(lambda self: hasattr(self.transformer, "score"))
+    def score(self, X, y=None) -> float:
+        """The wrapped estimator's ``score`` (e.g. LDA's accuracy), on complete rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Descriptor rows, without NaN.
+        y : array-like of shape (n_samples,), default=None
+            Labels.
+
+        Returns
+        -------
+        score : float
+        """
+        check_is_fitted(self)
+        return self.transformer_.score(X, y)
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """The transformer's output names.
