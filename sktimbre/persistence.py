@@ -60,6 +60,7 @@ TRUSTED_TYPES = (
     "sklearn.neighbors.NeighborhoodComponentsAnalysis",
     # sktimbre's front end, families and projections
     "sktimbre.frontend.AudioFrontEnd",
+    "sktimbre.embedder.FamilyUnion",
     "sktimbre.families.MFCC",
     "sktimbre.families.MelBands",
     "sktimbre.families.SpectralContrast",
