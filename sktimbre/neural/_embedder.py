@@ -290,8 +290,7 @@ class GMVAEEmbedder(TransformerMixin, BaseEstimator):
         self.state_dict_ = {k: v.detach().cpu().numpy().astype(np.float32, copy=True)
                             for k, v in model.state_dict().items()}
         self.n_epochs_, self.best_epoch_, self.loss_curve_, self.validation_loss_curve_ = history
-        model.eval()
-        self._module = model
+        self._module = self._inference_module(model)
         return self
 
     def _train(self, torch, model, M, y_codes, p_codes, train, val):
@@ -350,6 +349,12 @@ class GMVAEEmbedder(TransformerMixin, BaseEstimator):
 
     # -- transform --------------------------------------------------------------------
 
+    @staticmethod
+    def _inference_module(model):
+        # float64 at inference: float32 matrix products round differently with the
+        # number of clips in a batch, and a clip's vector must not depend on its batch.
+        return model.double().eval()
+
     def _module_for_transform(self, torch):
         module = self.__dict__.get("_module")
         if module is None:  # after unpickling or loading: rebuild from the arrays
@@ -358,22 +363,21 @@ class GMVAEEmbedder(TransformerMixin, BaseEstimator):
             module = GMVAE(**self.architecture_)
             module.load_state_dict({k: torch.from_numpy(np.array(v, dtype=np.float32))
                                     for k, v in self.state_dict_.items()})
-            module.eval()
-            self._module = module
+            self._module = module = self._inference_module(module)
         return module
 
     def _encode(self, X, which: int) -> np.ndarray:
         check_is_fitted(self, "state_dict_")
         torch = import_torch()
         batch = self._batch(X)
-        M = (self._log_mel(batch) - self.mel_mean_[:, None]) / self.mel_std_[:, None]
-        M = M.astype(np.float32)
+        M = self._log_mel(batch).astype(np.float64)
+        M = (M - self.mel_mean_[:, None]) / self.mel_std_[:, None]
         with torch_session(torch, n_threads=self.n_threads):
             module = self._module_for_transform(torch)
             with torch.no_grad():
                 parts = [module.encode(torch.from_numpy(M[i:i + _CHUNK]))[which].numpy()
                          for i in range(0, len(M), _CHUNK)]
-        return np.concatenate(parts).astype(np.float64)
+        return np.concatenate(parts)
 
     def transform(self, X) -> np.ndarray:
         """Mean of the timbre posterior ``q(z_t|x)`` of each clip.
