@@ -69,3 +69,120 @@ def test_sklearn_compatible(estimator, check):
         # random-noise "clips" of a few samples are legitimate but make librosa chatty
         warnings.simplefilter("ignore", UserWarning)
         check(estimator)
+
+
+def _cv_accuracy(Z, target):
+    return cross_val_score(LogisticRegression(max_iter=2000), Z, target, cv=4).mean()
+
+
+@needs_torch
+def test_timbre_latent_separates_instruments_not_pitch(notes):
+    """The issue's criterion, on notes the model never saw, with half the labels missing
+    and pitch targets from the package's own f0 estimate."""
+    X, y, pitch = notes
+    seen = np.arange(len(X)) % 2 == 0  # the two velocities of each note alternate
+    y_semi = np.where(np.arange(len(X)) % 4 == 0, -1, y)
+    embedder = GMVAEEmbedder(max_epochs=40, validation_fraction=0, **TINY)
+    embedder.fit(X[seen], y_semi[seen])
+    np.testing.assert_array_equal(embedder.pitch_classes_, np.unique(pitch))
+    Z_timbre, Z_pitch = embedder.transform(X[~seen]), embedder.transform_pitch(X[~seen])
+    assert Z_timbre.shape == (int((~seen).sum()), 16)
+    instrument_acc = _cv_accuracy(Z_timbre, y[~seen])
+    pitch_from_timbre = _cv_accuracy(Z_timbre, pitch[~seen])
+    pitch_from_pitch = _cv_accuracy(Z_pitch, pitch[~seen])
+    assert instrument_acc > 0.5  # chance: 0.25
+    assert pitch_from_timbre < pitch_from_pitch - 0.3
+
+
+@pytest.fixture(scope="module")
+def fitted(notes):
+    X, y, pitch = notes
+    if torch is None:
+        pytest.skip('needs pip install "sktimbre[neural]"')
+    return GMVAEEmbedder(max_epochs=3, **TINY).fit(X[::2], y[::2], pitch=pitch[::2])
+
+
+@needs_torch
+def test_seeded_fit_is_deterministic_and_leaves_torch_settings_alone(notes, fitted):
+    X, y, pitch = notes
+    threads, deterministic = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
+    state = torch.random.get_rng_state()
+    again = clone(fitted).fit(X[::2], y[::2], pitch=pitch[::2])
+    np.testing.assert_array_equal(again.transform(X[1::2]), fitted.transform(X[1::2]))
+    for key, value in fitted.state_dict_.items():
+        np.testing.assert_array_equal(again.state_dict_[key], value)
+        assert value.dtype == np.float32
+    assert torch.get_num_threads() == threads
+    assert torch.are_deterministic_algorithms_enabled() == deterministic
+    assert torch.equal(torch.random.get_rng_state(), state)
+
+
+@needs_torch
+def test_joblib_round_trip_holds_no_torch_object(notes, fitted):
+    X, _, _ = notes
+    buffer = io.BytesIO()
+    joblib.dump(fitted, buffer)
+    assert b"torch" not in buffer.getvalue()
+    buffer.seek(0)
+    loaded = joblib.load(buffer)
+    np.testing.assert_array_equal(loaded.transform(X[1::2]), fitted.transform(X[1::2]))
+    assert b"torch" not in pickle.dumps(loaded)
+
+
+@needs_torch
+def test_fitted_state_is_plain_arrays(fitted):
+    assert all(isinstance(v, np.ndarray) for v in fitted.state_dict_.values())
+    assert all(isinstance(v, int) for v in fitted.architecture_.values())
+    np.testing.assert_array_equal(fitted.classes_, np.arange(4))
+    assert fitted.mel_mean_.shape == fitted.mel_std_.shape == (TINY["n_mels"],)
+    assert fitted.n_epochs_ == len(fitted.loss_curve_) == 3
+
+
+@needs_torch
+def test_semi_supervised_labels_and_their_errors(notes):
+    X, y, pitch = notes
+    names = np.array(["flute", "oboe", "harp", "bell"], dtype=object)[y[:8]]
+    names[[1, 4]] = None
+    embedder = GMVAEEmbedder(max_epochs=1, **TINY).fit(X[:8], names, pitch=pitch[:8])
+    assert list(embedder.classes_) == ["flute"]  # X[:8] is instrument 0
+    labels = np.where(np.arange(8) < 4, np.nan, y[:8].astype(float))
+    with pytest.raises(ValueError, match="no labelled clip"):
+        GMVAEEmbedder(max_epochs=1, **TINY).fit(X[:8], [-1] * 8)
+    with pytest.raises(ValueError, match="requires y"):
+        GMVAEEmbedder(max_epochs=1, **TINY).fit(X[:8])
+    with pytest.raises(ValueError, match="pitch must be 1-D with one entry per clip"):
+        GMVAEEmbedder(max_epochs=1, **TINY).fit(X[:8], y[:8], pitch=pitch[:3])
+    embedder.fit(X[:8], labels, pitch=[None] * 8)  # NaN labels, no pitch known
+    assert embedder.pitch_classes_.tolist() == [-1]
+
+
+@needs_torch
+def test_early_stopping_and_verbose(notes, capsys):
+    X, y, pitch = notes
+    embedder = GMVAEEmbedder(max_epochs=30, patience=1, learning_rate=0.05,
+                             validation_fraction=0.25, verbose=1, **TINY)
+    embedder.fit(X, y, pitch=pitch)
+    err = capsys.readouterr().err
+    assert "epoch   1: train loss" in err and "validation loss" in err
+    assert embedder.n_epochs_ < 30 and "stopping" in err
+    assert embedder.best_epoch_ == embedder.n_epochs_ - 1
+    assert len(embedder.validation_loss_curve_) == embedder.n_epochs_
+    assert min(embedder.validation_loss_curve_) == embedder.validation_loss_curve_[
+        embedder.best_epoch_ - 1]
+
+
+@needs_torch
+def test_pipeline_grid_search_and_pandas_output(notes):
+    pd = pytest.importorskip("pandas")
+    X, y, pitch = notes
+    X_paths_like = list(X[::3])  # a list of 1-D arrays, another accepted form
+    pipe = Pipeline([("frontend", AudioFrontEnd(trim_db=60.0)),
+                     ("gmvae", GMVAEEmbedder(max_epochs=2, **TINY))])
+    search = GridSearchCV(pipe, {"gmvae__latent_dim": [2, 4]}, cv=2,
+                          scoring=retrieval_map_scorer)
+    search.fit(X_paths_like, y[::3])
+    assert search.best_estimator_.transform(X_paths_like[:2]).shape[1] in (2, 4)
+    embedder = GMVAEEmbedder(max_epochs=1, latent_dim=3, **TINY).set_output(transform="pandas")
+    frame = embedder.fit(X[:8], y[:8], pitch=pitch[:8]).transform(X[:2])
+    assert isinstance(frame, pd.DataFrame)
+    assert list(frame.columns) == ["timbre_00", "timbre_01", "timbre_02"]
