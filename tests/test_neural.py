@@ -186,3 +186,40 @@ def test_pipeline_grid_search_and_pandas_output(notes):
     frame = embedder.fit(X[:8], y[:8], pitch=pitch[:8]).transform(X[:2])
     assert isinstance(frame, pd.DataFrame)
     assert list(frame.columns) == ["timbre_00", "timbre_01", "timbre_02"]
+
+
+@needs_torch
+def test_benchmark_runs_end_to_end(tmp_path, capsys):
+    import csv
+    import importlib.util
+    import os
+
+    import soundfile as sf
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    spec = importlib.util.spec_from_file_location(
+        "neural_benchmark", os.path.join(root, "benchmarks", "neural.py"))
+    benchmark = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(benchmark)
+    folders = []
+    for seed in (0, 1):  # two "libraries" of the same 4 programs
+        folder = tmp_path / f"lib{seed}"
+        os.makedirs(folder / "audio")
+        X, y, pitch = make_notes(n_instruments=4, pitches=range(48, 72, 3), velocities=(1.0,),
+                                 duration=0.5, random_state=seed, return_pitch=True)
+        rows = []
+        for i, (clip, label, p) in enumerate(zip(X, y, pitch, strict=True)):
+            sf.write(folder / f"audio/c{i:03d}.wav", clip, 22050)
+            rows.append({"path": f"audio/c{i:03d}.wav", "program": int(label),
+                         "family": f"fam{label // 2}", "midi_pitch": int(p)})
+        with open(folder / "manifest.csv", "w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+        folders.append(str(folder))
+    out = tmp_path / "table.md"
+    params = [f"--param={k}={v}" for k, v in TINY.items()] + ["--param=max_epochs=2"]
+    assert benchmark.main([*folders, *params, "--skip-default", "--markdown", str(out)]) == 0
+    table = out.read_text()
+    assert "| gmvae | 16 |" in table
+    assert "| B (unseen library) | GMVAE pitch latent |" in table
