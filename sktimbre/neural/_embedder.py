@@ -78,8 +78,9 @@ class GMVAEEmbedder(TransformerMixin, BaseEstimator):
     n_frames : int, default=43
         STFT frames of the input, from the start of the (trimmed) clip: 43 frames of hop
         512 at 22,050 Hz are 1.0 s, the paper's input shape ``256 x 43``.
-    n_hidden : int, default=256
-        Channels of the convolutions and units of the dense layers (the paper: 512).
+    n_hidden : int, default=64
+        Channels of the convolutions and units of the dense layers (the paper: 512;
+        smaller trains in minutes on a CPU).
     max_epochs : int, default=100
         Maximum passes over the training clips.
     batch_size : int, default=64
@@ -176,7 +177,7 @@ class GMVAEEmbedder(TransformerMixin, BaseEstimator):
         "verbose": ["verbose"],
     }
 
-    def __init__(self, *, latent_dim=16, n_mels=256, n_frames=43, n_hidden=256, max_epochs=100,
+    def __init__(self, *, latent_dim=16, n_mels=256, n_frames=43, n_hidden=64, max_epochs=100,
                  batch_size=64, learning_rate=1e-3, beta_kl=1.0, beta_class=100.0,
                  validation_fraction=0.1, patience=10, trim_db=60.0, sr=22050, n_threads=1,
                  n_jobs=None, random_state=None, verbose=0):

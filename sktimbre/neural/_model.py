@@ -67,8 +67,10 @@ class GMVAE(nn.Module):
         self.timbre_encoder = _Encoder(n_mels, n_frames, n_hidden, latent_dim)
         self.pitch_encoder = _Encoder(n_mels, n_frames, n_hidden, latent_dim)
         self.decoder = _Decoder(n_mels, n_frames, n_hidden, 2 * latent_dim)
-        self.timbre_means = nn.Parameter(nn.init.xavier_uniform_(
-            torch.empty(n_instruments, latent_dim)))
+        # Instrument means start a unit apart per dimension (the paper's Xavier start,
+        # ~0.4, leaves unit-variance components overlapping for many epochs); pitch
+        # components are narrow (sigma = exp(-2)), so Xavier spacing separates them.
+        self.timbre_means = nn.Parameter(torch.randn(n_instruments, latent_dim))
         self.pitch_means = nn.Parameter(nn.init.xavier_uniform_(
             torch.empty(n_pitches, latent_dim)))
         self.register_buffer("timbre_logvars",
