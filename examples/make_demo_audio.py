@@ -1,36 +1,56 @@
-"""Write a few synthetic instrument notes as FLAC files (the demo audio of the README).
+"""Make the demo clips of ``examples/audio`` from the fluidr3 notes (FluidR3_GM SoundFont).
 
 Usage::
 
-    python examples/make_demo_audio.py OUTPUT_DIR [--instruments 3] [--seed 0]
+    python examples/make_demo_audio.py ../shared/data/fluidr3 [OUTPUT_DIR]
 
-The files ``inst{i}_n{pitch}.flac`` are notes of ``make_notes``' synthetic
-instruments: each instrument at several pitches, so that the embedding of a note
-should be closest to the other notes of its instrument.
+``OUTPUT_DIR`` defaults to ``examples/audio``. The data folder is the one
+described in ``examples/audio/README.md``: ``manifest.csv`` (columns ``path``,
+``program``, ``midi_pitch``, ``velocity``) and the 2 s FLAC notes it lists. Each
+demo clip is one of those notes (velocity 112), copied unchanged (2 s, 22,050 Hz,
+16-bit FLAC, about 40 kB) as ``{instrument}_{note}.flac``: the acoustic grand
+piano at three octaves, an electric piano, two strings, two brass, two woodwinds
+and two guitars -- so that a piano's nearest neighbours should be the other
+pianos, whatever note they play.
+
+The notes are not shortened: cutting them to 1.25 s (before the note-off and
+release) moved the brass apart in the pretrained embedder, which was fitted on
+whole 2 s notes.
 """
 
 import argparse
+import csv
 import os
+import shutil
 
-import soundfile as sf
-
-from sktimbre.datasets import make_notes
+# (file stem, GM program, MIDI pitch)
+CLIPS = [
+    ("piano_C3", 0, 48), ("piano_C4", 0, 60), ("piano_C5", 0, 72),
+    ("electric-piano_E4", 4, 64),
+    ("violin_G4", 40, 67), ("cello_C3", 42, 48),
+    ("trumpet_G4", 56, 67), ("trombone_C3", 57, 48),
+    ("flute_C5", 73, 72), ("clarinet_G4", 71, 67),
+    ("nylon-guitar_E3", 24, 52), ("steel-guitar_A3", 25, 57),
+]
+VELOCITY = 112
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("output_dir")
-    parser.add_argument("--instruments", type=int, default=3)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("data_dir", help="the fluidr3 folder (with manifest.csv)")
+    parser.add_argument("output_dir", nargs="?",
+                        default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "audio"))
     args = parser.parse_args(argv)
-    pitches = [45, 57, 69]
-    X, y, pitch = make_notes(args.instruments, pitches=pitches, velocities=(0.8,),
-                             duration=1.0, random_state=args.seed, return_pitch=True)
+    with open(os.path.join(args.data_dir, "manifest.csv"), newline="") as f:
+        notes = {(int(r["program"]), int(r["midi_pitch"]), int(r["velocity"])): r["path"]
+                 for r in csv.DictReader(f)}
     os.makedirs(args.output_dir, exist_ok=True)
-    for clip, label, p in zip(X, y, pitch, strict=True):
-        sf.write(os.path.join(args.output_dir, f"inst{label}_n{p:03d}.flac"), clip, 22050,
-                 subtype="PCM_16")
-    print(f"wrote {len(X)} notes to {args.output_dir}")
+    for stem, program, pitch in CLIPS:
+        source = os.path.join(args.data_dir, notes[program, pitch, VELOCITY])
+        if not source.lower().endswith(".flac"):
+            raise SystemExit(f"expected a FLAC note, got {source}")
+        shutil.copyfile(source, os.path.join(args.output_dir, f"{stem}.flac"))
+    print(f"wrote {len(CLIPS)} clips to {args.output_dir}")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 Each descriptor family is a transformer from audio to one row per clip; an
 :class:`AudioFrontEnd` decodes clips and shares their spectral analyses among
 families; :func:`make_timbre_embedder` composes them with scaling and a projection
-into a plain :class:`sklearn.pipeline.Pipeline`.
+into a plain :class:`sklearn.pipeline.Pipeline`; :func:`save` and :func:`load`
+store a fitted one in a file that holds data only (no pickle).
 """
 
 from .embedder import make_timbre_embedder, seed_feature_union
@@ -19,6 +20,7 @@ from .families import (
 )
 from .frontend import AudioFrontEnd, ClipBatch
 from .io import ClipWarning, InvalidClipError
+from .persistence import load, save
 
 __version__ = "0.1.0"
 
@@ -45,6 +47,8 @@ __all__ = [
     "make_timbre_embedder",
     "seed_feature_union",
     "load_pretrained_embedder",
+    "save",
+    "load",
     "InvalidClipError",
     "ClipWarning",
     "__version__",

@@ -28,6 +28,7 @@ from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from ._versions import RecordsVersions
 from .io import ClipWarning, InvalidClipError, load_audio
 
 __all__ = ["AudioFrontEnd", "ClipBatch", "stft_analysis", "cqt_analysis", "f0_analysis",
@@ -385,7 +386,7 @@ def as_clip_batch(X, *, sr: int, on_error: str = "raise", trim_db=None) -> ClipB
     return ClipBatch(clips, sr=sr, sources=sources, errors=errors)
 
 
-class AudioFrontEnd(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
+class AudioFrontEnd(RecordsVersions, TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     """Decode and validate clips once, and precompute shared analyses.
 
     The first step of every timbre embedder. Its output, a :class:`ClipBatch`, is

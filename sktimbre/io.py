@@ -280,8 +280,10 @@ def load_audio(X, *, sr: int = 22050, on_error: str = "raise"):
     return clips, sources, errors
 
 
-def read_manifest(path: str, label_column: str = "program") -> tuple[list[str], list[str]]:
-    r"""Read a CSV listing labelled clips: a ``path`` column and a label column.
+def read_manifest(
+    path: str, label_column: str = "program", *, path_column: str = "path"
+) -> tuple[list[str], list[str]]:
+    r"""Read a CSV listing labelled clips: a path column and a label column.
 
     Parameters
     ----------
@@ -289,6 +291,8 @@ def read_manifest(path: str, label_column: str = "program") -> tuple[list[str], 
         The CSV file. Clip paths in it are relative to its folder.
     label_column : str, default="program"
         Column holding each clip's label.
+    path_column : str, default="path"
+        Column holding each clip's path.
 
     Returns
     -------
@@ -318,6 +322,7 @@ def read_manifest(path: str, label_column: str = "program") -> tuple[list[str], 
     folder = os.path.dirname(os.path.abspath(path))
     with open(path, newline="") as f:
         rows = list(csv.DictReader(f))
-    if not rows or "path" not in rows[0] or label_column not in rows[0]:
-        raise ValueError(f"{path} needs columns 'path' and '{label_column}' and at least one row")
-    return [os.path.join(folder, r["path"]) for r in rows], [r[label_column] for r in rows]
+    if not rows or path_column not in rows[0] or label_column not in rows[0]:
+        raise ValueError(f"{path} needs columns '{path_column}' and '{label_column}' and at "
+                         f"least one row")
+    return [os.path.join(folder, r[path_column]) for r in rows], [r[label_column] for r in rows]

@@ -1,15 +1,16 @@
 """The pretrained default embedder: usable on new audio without fitting anything.
 
-The default embedder's head (scaler, pitch-null projection, LDA) is a linear map
-of the descriptor vector, so a fitted one is stored as two arrays -- a matrix and
-an offset -- in ``sktimbre/data/default_embedder.npz``, together with the names
-of the descriptor columns it expects. That file does not depend on the versions
-of scikit-learn or joblib, unlike a pickle. It was fitted on every clip of the
-two development libraries (fluidr3 and freepats; see ``docs/benchmark.md``) plus
-two augmented copies of each (:mod:`sktimbre.augment`), because fitting on more,
-and more varied, sample libraries generalises better to a new one.
+The default embedder's head (scaler, shrinkage LDA) is a linear map of the
+descriptor vector, so the fitted one is stored as the default front end and
+families followed by that map, frozen (:class:`_FrozenLinearProjection`: a
+matrix and an offset), in ``sktimbre/data/default_embedder.skt`` -- a file of
+:mod:`sktimbre.persistence`'s safe format (data only, no pickle; about 40 kB).
+It was fitted on every clip of the two development libraries (fluidr3 and
+freepats; see ``docs/benchmark.md``) plus two augmented copies of each
+(:mod:`sktimbre.augment`), because fitting on more, and more varied, sample
+libraries generalises better to a new one.
 
-Regenerate it with::
+Regenerate it (a few minutes; the same inputs give the same file) with::
 
     python -m sktimbre.pretrained ../shared/data/fluidr3 ../shared/data/freepats
 """
@@ -24,7 +25,7 @@ from sklearn.utils.validation import validate_data
 
 __all__ = ["load_pretrained_embedder", "fit_pretrained"]
 
-_PATH = os.path.join(os.path.dirname(__file__), "data", "default_embedder.npz")
+_PATH = os.path.join(os.path.dirname(__file__), "data", "default_embedder.skt")
 
 
 class _FrozenLinearProjection(TransformerMixin, BaseEstimator):
@@ -137,6 +138,7 @@ def load_pretrained_embedder(*, n_jobs: int | None = None, on_error: str = "rais
     embedder : sklearn.pipeline.Pipeline
         ``frontend``, ``features`` (the default families), ``scale`` (passthrough:
         folded into the projection) and ``project`` (the fitted linear map).
+        ``sktimbre info default`` describes it.
 
     Examples
     --------
@@ -147,25 +149,18 @@ def load_pretrained_embedder(*, n_jobs: int | None = None, on_error: str = "rais
     >>> E.shape[0]
     4
     """
-    from .embedder import make_timbre_embedder
+    from .persistence import load
 
-    with np.load(_PATH, allow_pickle=False) as data:
-        components, offset = data["components"], data["offset"]
-        expected = [str(n) for n in data["feature_names"]]
-    embedder = make_timbre_embedder(n_jobs=n_jobs, on_error=on_error)
-    names = list(embedder.named_steps["features"].get_feature_names_out())
-    if names != expected:
-        raise RuntimeError("the pretrained embedder does not match the default families of "
-                           "this version of sktimbre; regenerate it with "
-                           "`python -m sktimbre.pretrained DATA_DIR...`")
-    embedder.set_params(scale="passthrough",
-                        project=_FrozenLinearProjection(components, offset))
+    # The shipped file's versions are those of the release it came with; its head is
+    # a plain matrix, so other scikit-learn or numpy versions do not change it.
+    embedder = load(_PATH, check_versions=False)
+    embedder.set_params(frontend__n_jobs=n_jobs, frontend__on_error=on_error)
     return embedder
 
 
 def fit_pretrained(data_dirs: list[str], output: str = _PATH, *, n_copies: int = 2,
                    n_jobs: int = 1) -> None:
-    """Fit the default embedder on labelled libraries and store its linear head.
+    """Fit the default embedder on labelled libraries; save it with its head frozen.
 
     Parameters
     ----------
@@ -173,7 +168,7 @@ def fit_pretrained(data_dirs: list[str], output: str = _PATH, *, n_copies: int =
         Folders with ``manifest.csv`` (columns ``path``, ``program``). Labels are
         ``"{program}"``, pooled across folders (same GM program = same class).
     output : str
-        The ``.npz`` file to write.
+        The file to write (:func:`sktimbre.save` format).
     n_copies : int, default=2
         Augmented copies per clip added to the fitting set
         (:func:`sktimbre.augment.augment_clips`, ``random_state=0``).
@@ -195,13 +190,15 @@ def fit_pretrained(data_dirs: list[str], output: str = _PATH, *, n_copies: int =
     ...     for i, (clip, label) in enumerate(zip(X, y)):
     ...         sf.write(os.path.join(folder, f"{i}.wav"), clip, 22050)
     ...         _ = writer.writerow([f"{i}.wav", label])
-    >>> fit_pretrained([folder], os.path.join(folder, "map.npz"), n_copies=1)
-    >>> sorted(np.load(os.path.join(folder, "map.npz")))
-    ['components', 'feature_names', 'offset']
+    >>> fit_pretrained([folder], os.path.join(folder, "default.skt"), n_copies=1)
+    >>> from sktimbre.persistence import read_info
+    >>> read_info(os.path.join(folder, "default.skt"))["metadata"]["n_clips"]
+    18
     """
 
     from .embedder import fit_in_chunks, make_timbre_embedder
     from .io import read_manifest
+    from .persistence import save
 
     paths, labels = [], []
     for folder in data_dirs:
@@ -215,15 +212,31 @@ def fit_pretrained(data_dirs: list[str], output: str = _PATH, *, n_copies: int =
 
         X, y = augment_clips(paths, y, n_copies=n_copies, random_state=0)
     fit_in_chunks(embedder, X, y)
-    names = embedder.named_steps["features"].get_feature_names_out()
-    components, offset = _linearise(embedder[2:], len(names))
-    os.makedirs(os.path.dirname(output), exist_ok=True)
-    np.savez_compressed(output, components=components, offset=offset,
-                        feature_names=np.asarray(names, dtype=str))
+    embedder.set_params(frontend__n_jobs=None)
+    n_features = len(embedder.named_steps["features"].get_feature_names_out())
+    components, offset = _linearise(embedder[2:], n_features)
+    embedder.set_params(scale="passthrough",
+                        project=_FrozenLinearProjection(components, offset).fit(
+                            np.zeros((1, n_features))))
+    labels, counts = np.unique(labels, return_counts=True)
+    metadata = {
+        "description": "sktimbre's pretrained default embedder",
+        "fitted_on": [os.path.basename(os.path.normpath(d)) for d in data_dirs],
+        "n_clips": len(paths),
+        "n_augmented_copies": int(n_copies),
+        "label_column": "program",
+        "labels": {str(label): int(n) for label, n in zip(labels, counts, strict=True)},
+    }
+    os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
+    save(embedder, output, metadata=metadata)
 
 
 if __name__ == "__main__":
     import sys
 
-    fit_pretrained(sys.argv[1:], n_jobs=2)
-    print(f"wrote {_PATH}")
+    # through the package's module, so that the saved classes carry their real names
+    from sktimbre.pretrained import _PATH as path
+    from sktimbre.pretrained import fit_pretrained as fit
+
+    fit(sys.argv[1:], n_jobs=2)
+    print(f"wrote {path}")

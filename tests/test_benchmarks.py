@@ -57,6 +57,13 @@ def test_quality_benchmark_prints_one_row_per_configuration(libraries, tmp_path,
     assert out.read_text().count("\n") == 4
 
 
+def test_quality_benchmark_scores_the_pretrained_embedder_as_shipped(libraries, capsys):
+    assert _load("quality").main([*libraries, "--configs", "", "--pretrained"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
+    assert [r.split("|")[1].strip() for r in rows[1:]] == ["pretrained (in-sample)"]
+    assert rows[1].split("|")[2].strip() == "31"
+
+
 def test_quality_benchmark_rejects_unknown_configuration(libraries):
     with pytest.raises(SystemExit):
         _load("quality").main([*libraries, "--configs", "nope"])

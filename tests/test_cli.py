@@ -1,13 +1,28 @@
-import csv
-import os
+"""The ``sktimbre`` command, run as a subprocess on tiny synthetic clips."""
 
-import joblib
+import csv
+import json
+import os
+import subprocess
+import sys
+import zipfile
+
 import numpy as np
 import pytest
 import soundfile as sf
 
-from sktimbre.cli import main
+import sktimbre
 from sktimbre.datasets import make_notes
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run(*args, env=None, **kwargs):
+    """``python -m sktimbre.cli ARGS`` with this checkout first on the path."""
+    env = dict(os.environ if env is None else env)
+    env["PYTHONPATH"] = os.pathsep.join([ROOT] + [p for p in [env.get("PYTHONPATH")] if p])
+    return subprocess.run([sys.executable, "-m", "sktimbre.cli", *map(str, args)],
+                          capture_output=True, text=True, env=env, timeout=300, **kwargs)
 
 
 @pytest.fixture(scope="module")
@@ -15,53 +30,205 @@ def labelled_folder(tmp_path_factory):
     folder = tmp_path_factory.mktemp("notes")
     X, y, pitch = make_notes(n_instruments=3, pitches=range(48, 72, 4), velocities=(1.0,),
                              duration=0.5, random_state=0, return_pitch=True)
+    os.mkdir(folder / "clips")
     rows = []
     for clip, label, p in zip(X, y, pitch, strict=True):
-        name = f"i{label}_p{p}.wav"
+        name = f"clips/inst{label}_p{p}.wav"
         sf.write(folder / name, clip, 22050)
-        rows.append({"path": name, "program": int(label)})
-    with open(folder / "manifest.csv", "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=["path", "program"])
+        rows.append({"file": name, "instrument": f"inst{label}"})
+    with open(folder / "notes.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=["file", "instrument"])
         writer.writeheader()
         writer.writerows(rows)
     return folder
 
 
-def _read(path):
-    with open(path, newline="") as f:
-        return list(csv.reader(f))
+@pytest.fixture(scope="module")
+def model(labelled_folder):
+    path = labelled_folder / "model.skt"
+    result = run("fit", labelled_folder / "notes.csv", "--path-column", "file",
+                 "--label-column", "instrument", "--augment", "1", "-o", path)
+    assert result.returncode == 0, result.stderr
+    assert "fitting on 18 clips (36 with augmented copies), 3 labels" in result.stderr
+    return path
 
 
-def test_fit_then_embed_a_folder(labelled_folder, tmp_path, capsys):
-    model = tmp_path / "model.joblib"
-    assert main(["fit", str(labelled_folder / "manifest.csv"), "-o", str(model),
-                 "--augment", "1"]) == 0
-    embedder = joblib.load(model)
+def _clips(folder):
+    return sorted(str(p) for p in (folder / "clips").glob("*.wav"))
+
+
+def test_help_teaches_with_examples():
+    result = run("--help")
+    assert result.returncode == 0
+    for command in ("embed", "similar", "fit", "info"):
+        assert command in result.stdout
+    assert "examples:" in result.stdout and "sktimbre similar" in result.stdout
+    for command in ("embed", "similar", "fit", "info"):
+        sub = run(command, "--help")
+        assert sub.returncode == 0 and "examples:" in sub.stdout, command
+
+
+def test_fit_saves_a_safe_model_that_embeds_like_in_python(model, labelled_folder, tmp_path):
+    embedder = sktimbre.load(model)  # the safe format
+    assert list(embedder[-1].classes_) == ["inst0", "inst1", "inst2"]
     out = tmp_path / "emb.csv"
-    assert main(["embed", str(labelled_folder), "--model", str(model), "-o", str(out)]) == 0
-    rows = _read(out)
-    files = sorted(p for p in os.listdir(labelled_folder) if p.endswith(".wav"))
-    assert [os.path.basename(r[0]) for r in rows[1:]] == files
+    result = run("embed", labelled_folder / "clips", "--model", model, "-o", out)
+    assert result.returncode == 0, result.stderr
+    assert "embedded 18 of 18 files into 2 dimensions" in result.stderr
+    with open(out, newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["path", "dim_00", "dim_01"]
+    assert [r[0] for r in rows[1:]] == _clips(labelled_folder)
     E = np.array([[float(v) for v in r[1:]] for r in rows[1:]])
-    expected = embedder.transform([str(labelled_folder / f) for f in files])
-    np.testing.assert_allclose(E, expected, rtol=1e-5, atol=1e-5)
-    assert "embedded 18 of 18 clips" in capsys.readouterr().err
+    np.testing.assert_allclose(E, embedder.transform(_clips(labelled_folder)), rtol=1e-7)
 
 
-def test_embed_with_pretrained_default_and_a_bad_file(labelled_folder, tmp_path, capsys):
+def test_embed_binary_outputs_keep_the_paths(labelled_folder, tmp_path):
+    clips = _clips(labelled_folder)[:3]
+    assert run("embed", *clips, "-o", tmp_path / "e.npz", "-j", "2").returncode == 0
+    with np.load(tmp_path / "e.npz", allow_pickle=False) as data:
+        E, paths = data["embeddings"], list(data["paths"])
+    assert paths == clips and E.shape == (3, 31)
+    np.testing.assert_array_equal(E, sktimbre.load_pretrained_embedder().transform(clips))
+    result = run("embed", *clips, "-o", tmp_path / "e.npy")
+    assert result.returncode == 0 and "e.paths.txt" in result.stderr
+    np.testing.assert_array_equal(np.load(tmp_path / "e.npy"), E)
+    assert (tmp_path / "e.paths.txt").read_text().splitlines() == clips
+
+
+def test_embed_parquet(labelled_folder, tmp_path):
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    clip = _clips(labelled_folder)[0]
+    assert run("embed", clip, "-o", tmp_path / "e.parquet").returncode == 0
+    frame = pd.read_parquet(tmp_path / "e.parquet")
+    assert list(frame["path"]) == [clip] and frame.shape == (1, 32)
+
+
+def test_parquet_without_pyarrow_says_what_to_install(labelled_folder, tmp_path):
+    pytest.importorskip("pandas")
+    fake = tmp_path / "fake"
+    (fake / "pyarrow").mkdir(parents=True)
+    (fake / "pyarrow" / "__init__.py").write_text("raise ImportError('no pyarrow here')\n")
+    env = dict(os.environ, PYTHONPATH=str(fake))
+    result = run("embed", _clips(labelled_folder)[0], "-o", tmp_path / "e.parquet", env=env)
+    assert result.returncode == 2
+    assert "needs pandas and pyarrow" in result.stderr and "sktimbre[parquet]" in result.stderr
+
+
+def test_failed_files_are_listed_and_set_the_exit_status(labelled_folder, tmp_path):
     bad = tmp_path / "broken.wav"
     bad.write_bytes(b"not audio at all")
-    good = str(labelled_folder / "i0_p48.wav")
-    assert main(["embed", good, str(bad)]) == 1
-    assert f"clip 1 ({bad}): cannot decode audio" in capsys.readouterr().err
-    out = tmp_path / "emb.csv"
-    assert main(["embed", good, str(bad), "--on-error", "nan", "-o", str(out)]) == 0
-    err = capsys.readouterr().err
-    assert "1 of 2 clips could not be used" in err and "embedded 1 of 2" in err
-    rows = _read(out)
-    assert rows[2][1] == "nan" and rows[1][1] != "nan"
+    good = _clips(labelled_folder)[:2]
+    out = tmp_path / "e.csv"
+    result = run("embed", good[0], bad, good[1], tmp_path / "missing.flac", "-o", out)
+    assert result.returncode == 1
+    assert "2 file(s) could not be embedded" in result.stderr
+    assert f"{bad}: cannot decode audio" in result.stderr
+    assert f"{tmp_path / 'missing.flac'}: file not found" in result.stderr
+    with open(out, newline="") as f:
+        assert [r[0] for r in list(csv.reader(f))[1:]] == good  # the good ones, in order
+    assert run("embed", good[0], bad, "-o", out, "--skip-errors").returncode == 0
 
 
-def test_empty_folder_is_an_error(tmp_path):
-    with pytest.raises(SystemExit, match="no audio files"):
-        main(["embed", str(tmp_path)])
+def test_progress_bar_only_on_a_terminal(labelled_folder, tmp_path):
+    clips = _clips(labelled_folder)[:2]
+    piped = run("embed", *clips, "-o", tmp_path / "e.csv")
+    assert "\r" not in piped.stderr and "[" not in piped.stderr
+    import pty
+
+    leader, follower = pty.openpty()
+    try:
+        result = run("embed", *clips, "-o", tmp_path / "e.csv", stderr=follower,
+                     capture_output=False, stdout=subprocess.PIPE)
+        os.close(follower)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(leader)
+    assert result.returncode == 0
+    assert b"embedding [####################] 2/2" in shown
+
+
+def test_similar_lists_the_nearest_clips(model, labelled_folder):
+    clips = _clips(labelled_folder)
+    query = clips[0]  # instrument 0
+    result = run("similar", query, labelled_folder / "clips", "--top", "4", "--model", model)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"nearest to {query} (cosine distance")
+    assert lines[1].split() == ["rank", "distance", "clip"]
+    table = [line.split() for line in lines[2:]]
+    assert [row[0] for row in table] == ["1", "2", "3", "4"]
+    assert all(os.path.basename(row[2]).startswith("inst0_") for row in table)
+    distances = [float(row[1]) for row in table]
+    assert distances == sorted(distances) and query not in result.stdout.split("\n", 1)[1]
+
+
+def test_info_describes_a_model(model):
+    result = run("info", model)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "families:   5, 118 descriptors" in out
+    assert "harmonic    HarmonicDescriptors" in out
+    assert "output:     2 dimensions" in out
+    assert "fitted on:  18 clips + 1 augmented copies of each, from notes.csv" in out
+    assert "3 labels (column instrument): inst0 (6), inst1 (6), inst2 (6)" in out
+    assert f"saved with: sktimbre {sktimbre.__version__}, scikit-learn" in out
+    assert "running:" not in out
+    default = run("info", "default")
+    assert default.returncode == 0 and "output:     31 dimensions" in default.stdout
+    assert "from fluidr3, freepats" in default.stdout
+
+
+def test_info_warns_about_other_versions(model, tmp_path):
+    old = tmp_path / "old.skt"
+    with zipfile.ZipFile(model) as zin, zipfile.ZipFile(old, "w") as zout:
+        for name in zin.namelist():
+            data = zin.read(name)
+            if name == "spec.json":
+                spec = json.loads(data)
+                spec["versions"]["numpy"] = "1.0.0"
+                data = json.dumps(spec).encode()
+            zout.writestr(name, data)
+    result = run("info", old)
+    assert result.returncode == 0
+    assert f"warning: {old} was saved with numpy 1.0.0, but this is numpy {np.__version__}" \
+        in result.stderr
+    assert f"running:    sktimbre {sktimbre.__version__}" in result.stdout
+
+
+def test_untrusted_models_are_refused(model, labelled_folder, tmp_path):
+    import joblib
+
+    joblib.dump(sktimbre.load(model), tmp_path / "m.joblib")
+    clip = _clips(labelled_folder)[0]
+    result = run("embed", clip, "--model", tmp_path / "m.joblib")
+    assert result.returncode == 2 and "it is a pickle" in result.stderr
+    evil = tmp_path / "evil.skt"
+    with zipfile.ZipFile(model) as zin, zipfile.ZipFile(evil, "w") as zout:
+        for name in zin.namelist():
+            data = zin.read(name)
+            if name == "spec.json":
+                data = data.replace(b"sklearn.preprocessing.StandardScaler", b"os.system")
+            zout.writestr(name, data)
+    result = run("similar", clip, labelled_folder / "clips", "--model", evil)
+    assert result.returncode == 2
+    assert "holds an instance of 'os.system', which is not a trusted type" in result.stderr
+
+
+def test_usage_errors(tmp_path):
+    result = run("embed", tmp_path)
+    assert result.returncode == 2 and "no audio files under" in result.stderr
+    result = run("embed", "x.wav", "-o", tmp_path / "e.txt")
+    assert result.returncode == 2 and "use .csv, .npy, .npz or .parquet" in result.stderr
+    (tmp_path / "one.csv").write_text("path,program\na.wav,1\nb.wav,1\n")
+    result = run("fit", tmp_path / "one.csv", "-o", tmp_path / "m.skt")
+    assert result.returncode == 2 and "fitting needs at least 2" in result.stderr

@@ -32,6 +32,41 @@ def test_pretrained_embedder_reports_bad_clips_as_nan_rows():
     assert np.isfinite(E[0]).all() and np.isnan(E[1]).all()
 
 
+def test_shipped_file_is_the_safe_format_with_the_default_configuration():
+    import os
+
+    from sktimbre.embedder import default_feature_union
+    from sktimbre.persistence import TRUSTED_TYPES, read_info
+    from sktimbre.pretrained import _PATH
+
+    assert _PATH.endswith(".skt") and os.path.getsize(_PATH) < 200_000
+    info = read_info(_PATH)
+    assert set(info["classes"]) <= set(TRUSTED_TYPES)
+    assert info["metadata"]["fitted_on"] == ["fluidr3", "freepats"]
+    assert info["metadata"]["n_clips"] == 4286
+    embedder = load_pretrained_embedder()
+    # regenerate it (python -m sktimbre.pretrained ...) when the defaults change
+    default = make_timbre_embedder()
+    assert embedder[0].get_params() == default[0].get_params()
+    shipped, expected = embedder.named_steps["features"], default_feature_union()
+    assert [n for n, _ in shipped.transformer_list] == [n for n, _ in expected.transformer_list]
+    for (_, a), (_, b) in zip(shipped.transformer_list, expected.transformer_list, strict=True):
+        assert type(a) is type(b) and a.get_params() == b.get_params()
+
+
+def test_loading_the_shipped_file_does_not_warn_about_versions(monkeypatch):
+    import warnings
+
+    from sktimbre import _versions
+
+    real = _versions.current_versions
+    monkeypatch.setattr(_versions, "current_versions",
+                        lambda: dict(real(), **{"scikit-learn": "99.0"}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_pretrained_embedder()
+
+
 def test_frozen_projection_checks_its_shapes():
     with pytest.raises(ValueError, match="expects 3"):
         _FrozenLinearProjection(np.ones((2, 3)), np.zeros(2)).fit(np.ones((4, 2)))

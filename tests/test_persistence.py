@@ -1,0 +1,263 @@
+"""Saving and loading: the safe format, its refusals, pickles, and version warnings."""
+
+import json
+import os
+import pickle
+import subprocess
+import sys
+import zipfile
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.exceptions import InconsistentVersionWarning
+
+import sktimbre
+from sktimbre import make_timbre_embedder
+from sktimbre._versions import VersionWarning, current_versions
+from sktimbre.datasets import make_notes
+from sktimbre.persistence import TRUSTED_TYPES, UntrustedTypeError, read_info
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture(scope="module")
+def notes():
+    return make_notes(n_instruments=3, pitches=[48, 55, 60, 67], duration=0.5, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def fitted(notes):
+    X, y = notes
+    return make_timbre_embedder(projection="pitch-null-lda").fit(X, y)
+
+
+def _rewrite(src, dst, edit_spec=None, extra=None, replace=None):
+    """Copy a saved file, editing its JSON spec and/or adding or replacing members."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        for name in zin.namelist():
+            data = zin.read(name)
+            if name == "spec.json" and edit_spec is not None:
+                spec = json.loads(data)
+                edit_spec(spec)
+                data = json.dumps(spec).encode()
+            if replace and name in replace:
+                data = replace[name]
+            zout.writestr(name, data)
+        for name, data in (extra or {}).items():
+            zout.writestr(name, data)
+
+
+def _objects(node):
+    """Every estimator node of a spec tree."""
+    if isinstance(node, list):
+        for v in node:
+            yield from _objects(v)
+    elif isinstance(node, dict):
+        if node.get("__kind__") == "object":
+            yield node
+        for v in node.values():
+            yield from _objects(v)
+
+
+@pytest.mark.parametrize("projection", ["shrinkage-lda", "pca", "nca", "pitch-null-lda", None])
+def test_round_trip_is_exact(notes, tmp_path, projection):
+    X, y = notes
+    embedder = make_timbre_embedder(projection=projection).fit(X, y)
+    path = tmp_path / "e.skt"
+    sktimbre.save(embedder, path)
+    again = sktimbre.load(path)
+    np.testing.assert_array_equal(again.transform(X), embedder.transform(X))
+    assert again.get_params(deep=False).keys() == embedder.get_params(deep=False).keys()
+
+
+def test_round_trip_keeps_text_labels_and_output_config(notes, tmp_path):
+    X, y = notes
+    embedder = make_timbre_embedder().set_output(transform="pandas")
+    embedder.fit(X, np.array(["oboe", "horn", "harp"])[y])
+    sktimbre.save(embedder, tmp_path / "e.skt")
+    again = sktimbre.load(tmp_path / "e.skt")
+    assert list(again[-1].classes_) == ["harp", "horn", "oboe"]
+    assert list(again.transform(X).columns) == list(embedder.transform(X).columns)
+
+
+def test_saving_is_deterministic(fitted, tmp_path):
+    sktimbre.save(fitted, tmp_path / "a.skt")
+    sktimbre.save(fitted, tmp_path / "b.skt")
+    assert (tmp_path / "a.skt").read_bytes() == (tmp_path / "b.skt").read_bytes()
+
+
+def test_the_file_is_data_only(fitted, tmp_path):
+    sktimbre.save(fitted, tmp_path / "e.skt", metadata={"n_clips": 24})
+    with zipfile.ZipFile(tmp_path / "e.skt") as archive:
+        names = archive.namelist()
+        spec = json.loads(archive.read("spec.json"))
+    assert names[0] == "spec.json" and all(n.startswith("arrays/") for n in names[1:])
+    assert {o["class"] for o in _objects(spec["root"])} <= set(TRUSTED_TYPES)
+    assert spec["versions"] == current_versions()
+    info = read_info(tmp_path / "e.skt")
+    assert info["metadata"] == {"n_clips": 24}
+    assert "sktimbre.families.HarmonicDescriptors" in info["classes"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["os.system", "subprocess.Popen", "builtins.eval", "sktimbre.cli.main", "sklearn.svm.SVC"],
+)
+def test_a_class_outside_the_trusted_list_is_refused(fitted, tmp_path, name):
+    sktimbre.save(fitted, tmp_path / "e.skt")
+
+    def tamper(spec):
+        next(o for o in _objects(spec["root"]) if "StandardScaler" in o["class"])["class"] = name
+
+    _rewrite(tmp_path / "e.skt", tmp_path / "bad.skt", edit_spec=tamper)
+    with pytest.raises(UntrustedTypeError, match=f"instance of '{name}', which is not a trusted"):
+        sktimbre.load(tmp_path / "bad.skt")
+
+
+def test_an_object_array_is_refused(fitted, tmp_path):
+    sktimbre.save(fitted, tmp_path / "e.skt")
+    payload = np.array([os.system, "echo"], dtype=object)
+    import io
+
+    buffer = io.BytesIO()
+    np.save(buffer, payload, allow_pickle=True)
+    _rewrite(tmp_path / "e.skt", tmp_path / "bad.skt", replace={"arrays/0.npy": buffer.getvalue()})
+    with pytest.raises(
+        UntrustedTypeError, match="arrays/0.npy that cannot be read without pickle"
+    ):
+        sktimbre.load(tmp_path / "bad.skt")
+
+
+def test_other_tampering_is_refused(fitted, tmp_path):
+    sktimbre.save(fitted, tmp_path / "e.skt")
+    _rewrite(tmp_path / "e.skt", tmp_path / "extra.skt", extra={"payload.pkl": b"\x80\x04."})
+    with pytest.raises(UntrustedTypeError, match=r"unexpected members \['payload.pkl'\]"):
+        sktimbre.load(tmp_path / "extra.skt")
+
+    def unknown_kind(spec):
+        spec["root"]["state"]["memory"] = {"__kind__": "callable", "name": "os.system"}
+
+    _rewrite(tmp_path / "e.skt", tmp_path / "kind.skt", edit_spec=unknown_kind)
+    with pytest.raises(UntrustedTypeError, match="unknown kind 'callable'"):
+        sktimbre.load(tmp_path / "kind.skt")
+
+
+def test_a_pickle_is_refused_with_a_hint(fitted, tmp_path):
+    joblib.dump(fitted, tmp_path / "e.joblib")
+    with pytest.raises(UntrustedTypeError, match="it is a pickle"):
+        sktimbre.load(tmp_path / "e.joblib")
+    (tmp_path / "t.txt").write_text("hello")
+    with pytest.raises(UntrustedTypeError, match="not a zip archive"):
+        sktimbre.load(tmp_path / "t.txt")
+
+
+def test_saving_something_that_is_not_data_fails_clearly(tmp_path):
+    from sklearn.preprocessing import FunctionTransformer
+
+    with pytest.raises(UntrustedTypeError, match=r"func: builtins.function is not a trusted"):
+        sktimbre.save(FunctionTransformer(func=lambda x: x), tmp_path / "f.skt")
+    from sklearn.svm import SVC
+
+    with pytest.raises(UntrustedTypeError, match="sklearn.svm._classes.SVC is not a trusted"):
+        sktimbre.save(SVC(), tmp_path / "svc.skt")
+
+
+class Doubler(sktimbre.AudioFrontEnd):
+    """A user's own class, allowed explicitly."""
+
+
+def test_user_types_can_be_trusted_explicitly(tmp_path):
+    name = f"{Doubler.__module__}.Doubler"
+    with pytest.raises(UntrustedTypeError):
+        sktimbre.save(Doubler(), tmp_path / "d.skt")
+    sktimbre.save(Doubler(trim_db=20.0), tmp_path / "d.skt", trusted=[Doubler])
+    with pytest.raises(UntrustedTypeError, match="not a trusted type"):
+        sktimbre.load(tmp_path / "d.skt")
+    for trusted in ([Doubler], [name]):
+        assert sktimbre.load(tmp_path / "d.skt", trusted=trusted).trim_db == 20.0
+
+
+def test_other_versions_warn_naming_both(fitted, tmp_path):
+    sktimbre.save(fitted, tmp_path / "e.skt")
+
+    def older(spec):
+        spec["versions"].update({"scikit-learn": "1.0.0", "librosa": "0.9.9"})
+        for node in _objects(spec["root"]):
+            if "_sklearn_version" in node["state"]:
+                node["state"]["_sklearn_version"] = "1.0.0"
+
+    _rewrite(tmp_path / "e.skt", tmp_path / "old.skt", edit_spec=older)
+    with pytest.warns(VersionWarning) as record:
+        sktimbre.load(tmp_path / "old.skt")
+    # one warning, naming both sets of versions (sklearn's own ones are folded into it)
+    assert len(record) == 1
+    message = str(record[0].message)
+    import librosa
+    import sklearn
+
+    assert "scikit-learn 1.0.0, librosa 0.9.9" in message
+    assert f"scikit-learn {sklearn.__version__}, librosa {librosa.__version__}" in message
+    assert "numpy" not in message
+    with pytest.warns(VersionWarning):  # not a one-off
+        sktimbre.load(tmp_path / "old.skt")
+
+
+def test_unpickling_under_other_versions_warns_naming_both(fitted):
+    state = fitted[0].__getstate__()
+    assert state["_sktimbre_versions"] == current_versions()
+    state["_sktimbre_versions"] = dict(state["_sktimbre_versions"], sktimbre="0.0.1")
+    frontend = sktimbre.AudioFrontEnd.__new__(sktimbre.AudioFrontEnd)
+    with pytest.warns(
+        VersionWarning,
+        match=rf"saved with sktimbre 0.0.1, but this is "
+        rf"sktimbre {sktimbre.__version__}",
+    ):
+        frontend.__setstate__(state)
+    assert "_sktimbre_versions" not in vars(frontend)
+    # and through pickle, with sklearn's own warning for its estimators alongside
+    blob = pickle.dumps(fitted).replace(sktimbre.__version__.encode(), b"0.0.1", 1)
+    with pytest.warns(VersionWarning, match="sktimbre 0.0.1"):
+        pickle.loads(blob)
+    scaler = pickle.dumps(fitted[2]).replace(b"_sklearn_version", b"_sklearn_versiom")
+    with pytest.warns(InconsistentVersionWarning):
+        pickle.loads(scaler)
+
+
+_EMBED_SCRIPT = """
+import sys, joblib, numpy as np
+from sktimbre.datasets import make_notes
+X, _ = make_notes(n_instruments=3, pitches=[48, 55, 60, 67], duration=0.5, random_state=0)
+model = joblib.load(sys.argv[1]) if sys.argv[2] == "joblib" else __import__("sktimbre").load(
+    sys.argv[1])
+np.save(sys.argv[3], model.transform(X))
+"""
+
+
+@pytest.mark.parametrize("how", ["joblib", "safe"])
+def test_a_fresh_process_gives_bit_identical_embeddings(fitted, notes, tmp_path, how):
+    X, _ = notes
+    path = tmp_path / f"model.{how}"
+    if how == "joblib":
+        joblib.dump(fitted, path)
+    else:
+        sktimbre.save(fitted, path)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")]))
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-W",
+            "error::UserWarning",
+            "-c",
+            _EMBED_SCRIPT,
+            str(path),
+            how,
+            str(tmp_path / "E.npy"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    np.testing.assert_array_equal(np.load(tmp_path / "E.npy"), fitted.transform(X))
