@@ -223,3 +223,17 @@ def test_benchmark_runs_end_to_end(tmp_path, capsys):
     table = out.read_text()
     assert "| gmvae | 16 |" in table
     assert "| B (unseen library) | GMVAE pitch latent |" in table
+
+
+@needs_torch
+def test_safe_save_load_round_trip(notes, fitted, tmp_path):
+    import sktimbre
+
+    X, _, _ = notes
+    path = tmp_path / "gmvae.skt"
+    sktimbre.save(fitted, path)
+    loaded = sktimbre.load(path)
+    assert type(loaded) is GMVAEEmbedder and "_module" not in vars(loaded)
+    np.testing.assert_array_equal(loaded.transform(X[1::2]), fitted.transform(X[1::2]))
+    np.testing.assert_array_equal(loaded.transform_pitch(X[:3]), fitted.transform_pitch(X[:3]))
+    assert loaded.get_params() == fitted.get_params()
