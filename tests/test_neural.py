@@ -237,3 +237,11 @@ def test_safe_save_load_round_trip(notes, fitted, tmp_path):
     np.testing.assert_array_equal(loaded.transform(X[1::2]), fitted.transform(X[1::2]))
     np.testing.assert_array_equal(loaded.transform_pitch(X[:3]), fitted.transform_pitch(X[:3]))
     assert loaded.get_params() == fitted.get_params()
+
+
+@needs_torch
+def test_fit_transform_matches_fit_then_transform(notes, fitted):
+    X, y, pitch = notes
+    Z = clone(fitted).fit_transform(X[::2], y[::2], pitch=pitch[::2])
+    np.testing.assert_allclose(Z, fitted.transform(X[::2]), rtol=0, atol=1e-12)
+    assert clone(fitted).fit_transform(list(X[:4]), y[:4]).shape == (4, 16)

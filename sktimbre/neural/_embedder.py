@@ -294,6 +294,29 @@ class GMVAEEmbedder(TransformerMixin, BaseEstimator):
         self._module = self._inference_module(model)
         return self
 
+    def fit_transform(self, X, y=None, **fit_params) -> np.ndarray:
+        """Fit, then embed the same clips, decoding and analysing them only once.
+
+        Parameters
+        ----------
+        X : clips or ClipBatch
+            As in :meth:`fit`.
+        y : array-like of shape (n_clips,)
+            As in :meth:`fit`.
+        **fit_params : dict
+            ``pitch``, as in :meth:`fit`.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_clips, latent_dim)
+        """
+        self._validate_params()
+        batch = self._batch(X, with_f0=fit_params.get("pitch") is None)
+        self.fit(batch, y, **fit_params)
+        if isinstance(X, np.ndarray) and X.ndim == 2:
+            self.n_features_in_ = X.shape[1]
+        return self.transform(batch)
+
     def _train(self, torch, model, M, y_codes, p_codes, train, val):
         from ._model import gmvae_loss
 
