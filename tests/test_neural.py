@@ -245,3 +245,17 @@ def test_fit_transform_matches_fit_then_transform(notes, fitted):
     Z = clone(fitted).fit_transform(X[::2], y[::2], pitch=pitch[::2])
     np.testing.assert_allclose(Z, fitted.transform(X[::2]), rtol=0, atol=1e-12)
     assert clone(fitted).fit_transform(list(X[:4]), y[:4]).shape == (4, 16)
+
+
+@needs_torch
+def test_failed_clips_give_nan_rows_and_do_not_train(notes):
+    X, y, pitch = notes
+    clips = list(X[:8])
+    clips[2] = np.full(1000, np.nan, np.float32)
+    frontend = AudioFrontEnd(on_error="nan")
+    with pytest.warns(UserWarning, match="clip 2"):
+        batch = frontend.transform(clips)
+    embedder = GMVAEEmbedder(max_epochs=1, **TINY).fit(batch, y[:8], pitch=pitch[:8])
+    assert np.isfinite(embedder.mel_mean_).all()
+    Z = embedder.transform(batch)
+    assert np.isnan(Z[2]).all() and np.isfinite(np.delete(Z, 2, axis=0)).all()

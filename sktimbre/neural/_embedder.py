@@ -264,6 +264,12 @@ class GMVAEEmbedder(TransformerMixin, BaseEstimator):
         pitch_classes, p_codes = self._pitch_targets(batch, pitch)
 
         M = self._log_mel(batch)
+        # clips that failed to load (front end with on_error="nan") cannot train
+        usable = np.flatnonzero(np.isfinite(M).all(axis=(1, 2)))
+        if usable.size == 0:
+            raise ValueError("no clip of X could be used for training")
+        M, y_codes, p_codes = M[usable], y_codes[usable], p_codes[usable]
+        n_clips = len(usable)
         mean = M.mean(axis=(0, 2))
         std = M.std(axis=(0, 2))
         std = np.where(std > 1e-6, std, 1.0)  # a constant band carries nothing to scale

@@ -30,8 +30,9 @@ def log_mel_frames(
     Returns
     -------
     M : ndarray of shape (n_clips, n_mels, n_frames), float32
+        NaN for clips that failed to load (a batch made with ``on_error="nan"``).
     """
-    out = np.empty((len(batch), n_mels, n_frames), np.float32)
+    out = np.full((len(batch), n_mels, n_frames), np.nan, np.float32)
     fmax = min(fmax, batch.sr / 2)
     for idx, S in batch.analysis(stft_analysis(n_fft, hop_length)):
         S = S[..., :n_frames]
