@@ -231,11 +231,10 @@ def _cmd_similar(args) -> int:
     distance = 1.0 - unit[1:] @ unit[0]
     order = np.argsort(distance, kind="stable")[:args.top]
     names = [ok[1 + i] for i in order]
-    width = max(len(n) for n in names)
     print(f"nearest to {query} (cosine distance; model: {args.model or 'default'})")
     print(f"{'rank':>4}  {'distance':>8}  clip")
     for rank, (i, name) in enumerate(zip(order, names, strict=True), start=1):
-        print(f"{rank:>4}  {distance[i]:8.3f}  {name:<{width}}")
+        print(f"{rank:>4}  {distance[i]:8.3f}  {name}")
     return _report_failures(failures, args.skip_errors)
 
 
@@ -291,8 +290,8 @@ def _describe(embedder) -> list[str]:
 
     lines = []
     if isinstance(embedder, Pipeline):
-        steps = [type(s).__name__ if s != "passthrough" else None for _, s in embedder.steps]
-        lines.append("pipeline:   " + " -> ".join(s for s in steps if s))
+        steps = [type(s).__name__.lstrip("_") for _, s in embedder.steps if s != "passthrough"]
+        lines.append("pipeline:   " + " -> ".join(steps))
         frontend = embedder.steps[0][1]
         if hasattr(frontend, "trim_db"):
             trim = ("no silence trimming" if frontend.trim_db is None
@@ -325,6 +324,8 @@ def _fitted_on(embedder, metadata: dict) -> str:
         if metadata.get("fitted_on"):
             text += f", from {', '.join(metadata['fitted_on'])}"
         labels = metadata.get("labels") or {}
+        if all(k.lstrip("-").isdigit() for k in labels):  # JSON sorted them as text
+            labels = dict(sorted(labels.items(), key=lambda kv: int(kv[0])))
         if labels:
             shown = ", ".join(f"{k} ({v})" for k, v in list(labels.items())[:12])
             more = f", ... ({len(labels)} in all)" if len(labels) > 12 else ""
@@ -360,15 +361,21 @@ def _cmd_info(args) -> int:
     for line in _describe(embedder):
         print(line)
     print(f"fitted on:  {_fitted_on(embedder, info['metadata'])}")
-    saved = info["versions"]
-    print("saved with: " + ", ".join(f"{k} {v}" for k, v in saved.items()))
     now = current_versions()
+    saved = {k: info["versions"][k] for k in now if k in info["versions"]}
+    print("saved with: " + ", ".join(f"{k} {v}" for k, v in saved.items()))
     if any(now.get(k) != v for k, v in saved.items()):
         print("running:    " + ", ".join(f"{k} {v}" for k, v in now.items()))
     return 0
 
 
 # ----------------------------------------------------------------------------- parser
+
+
+def _fill(text: str) -> str:
+    import textwrap
+
+    return textwrap.fill(text, 79)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -394,8 +401,8 @@ def _parser() -> argparse.ArgumentParser:
 
     embed = sub.add_parser(
         "embed", help="write one timbre vector per audio file", formatter_class=raw,
-        description="Embed audio files (folders are searched recursively for "
-                    f"{', '.join(AUDIO_EXTENSIONS)}): one row per file, with its path.",
+        description=_fill("Embed audio files (folders are searched recursively for "
+                          f"{', '.join(AUDIO_EXTENSIONS)}): one row per file, with its path."),
         epilog="""\
 output formats (by extension of -o):
   .csv      columns path, dim_00, dim_01, ...   (default: CSV on stdout)
@@ -422,8 +429,8 @@ examples:
     similar = sub.add_parser(
         "similar", help="list the clips that sound most like a query clip",
         formatter_class=raw,
-        description="Rank clips by cosine distance to QUERY in the embedding "
-                    "(0: same direction; 1: unrelated; up to 2).",
+        description=_fill("Rank clips by cosine distance to QUERY in the embedding "
+                          "(0: same direction; 1: unrelated; up to 2)."),
         epilog="""\
 examples:
   sktimbre similar examples/audio/piano_C4.flac examples/audio
@@ -441,9 +448,9 @@ examples:
 
     fit = sub.add_parser(
         "fit", help="fit the default embedder on your labelled clips", formatter_class=raw,
-        description="Fit make_timbre_embedder()'s default configuration on the clips a "
-                    "CSV lists, plus augmented (re-coloured) copies of each, and save it "
-                    "in sktimbre's safe format.",
+        description=_fill("Fit make_timbre_embedder()'s default configuration on the clips "
+                          "a CSV lists, plus augmented (re-coloured) copies of each, and "
+                          "save it in sktimbre's safe format."),
         epilog="""\
 The manifest is a CSV with a column of audio paths (relative to the CSV's folder)
 and a column of labels (instrument names, program numbers: any text).
@@ -466,8 +473,8 @@ examples:
 
     info = sub.add_parser(
         "info", help="describe a saved embedder", formatter_class=raw,
-        description="Families, dimensions, versions and what a saved embedder was "
-                    "fitted on.",
+        description=_fill("Families, dimensions, versions and what a saved embedder was "
+                          "fitted on."),
         epilog="examples:\n  sktimbre info my_model.skt\n  sktimbre info default\n")
     info.add_argument("model", metavar="MODEL", help="a saved embedder, or 'default'")
     info.set_defaults(run=_cmd_info, jobs=None)

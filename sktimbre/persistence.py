@@ -35,6 +35,7 @@ import numpy as np
 from ._versions import VersionWarning, current_versions, version_mismatch
 
 __all__ = [
+    "VersionWarning",
     "save",
     "load",
     "read_info",
@@ -448,7 +449,7 @@ def load(path, *, trusted=None, check_versions: bool = True):
         Classes of your own to allow besides :data:`TRUSTED_TYPES` (as given to
         :func:`save`): the class objects, or ``"module.Name"`` strings.
     check_versions : bool, default=True
-        Warn (:class:`~sktimbre._versions.VersionWarning`) when the file was saved
+        Warn (:class:`VersionWarning`) when the file was saved
         under other versions of sktimbre, scikit-learn, librosa or numpy, naming
         both.
 
@@ -483,7 +484,13 @@ def load(path, *, trusted=None, check_versions: bool = True):
         reader = _Reader(archive, where, _trusted_names(trusted))
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            estimator = reader.node(spec.get("root"))
+            try:
+                estimator = reader.node(spec.get("root"))
+            except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
+                if isinstance(exc, UntrustedTypeError):
+                    raise
+                raise UntrustedTypeError(f"{where} is malformed ({type(exc).__name__}: "
+                                         f"{exc}); refusing to load it") from exc
     from sklearn.exceptions import InconsistentVersionWarning
 
     for w in caught:

@@ -4,7 +4,7 @@ The default embedder's head (scaler, shrinkage LDA) is a linear map of the
 descriptor vector, so the fitted one is stored as the default front end and
 families followed by that map, frozen (:class:`_FrozenLinearProjection`: a
 matrix and an offset), in ``sktimbre/data/default_embedder.skt`` -- a file of
-:mod:`sktimbre.persistence`'s safe format (data only, no pickle; about 40 kB).
+:mod:`sktimbre.persistence`'s safe format (data only, no pickle; about 30 kB).
 It was fitted on every clip of the two development libraries (fluidr3 and
 freepats; see ``docs/benchmark.md``) plus two augmented copies of each
 (:mod:`sktimbre.augment`), because fitting on more, and more varied, sample

@@ -142,6 +142,20 @@ def test_other_tampering_is_refused(fitted, tmp_path):
     with pytest.raises(UntrustedTypeError, match="unknown kind 'callable'"):
         sktimbre.load(tmp_path / "kind.skt")
 
+    def object_dtype(spec):
+        spec["root"]["state"]["memory"] = {"__kind__": "dtype", "name": "O"}
+
+    _rewrite(tmp_path / "e.skt", tmp_path / "dtype.skt", edit_spec=object_dtype)
+    with pytest.raises(UntrustedTypeError, match="holds a dtype object"):
+        sktimbre.load(tmp_path / "dtype.skt")
+
+    def malformed(spec):
+        spec["root"]["state"]["memory"] = {"__kind__": "dict", "items": [[1, 2, 3]]}
+
+    _rewrite(tmp_path / "e.skt", tmp_path / "bad.skt", edit_spec=malformed)
+    with pytest.raises(UntrustedTypeError, match="is malformed"):
+        sktimbre.load(tmp_path / "bad.skt")
+
 
 def test_a_pickle_is_refused_with_a_hint(fitted, tmp_path):
     joblib.dump(fitted, tmp_path / "e.joblib")
