@@ -103,7 +103,9 @@ class GMVAEEmbedder(TransformerMixin, BaseEstimator):
         Sample rate in Hz of raw-audio input.
     n_threads : int or None, default=1
         Torch CPU threads during fit and transform (``None``: torch's setting). Results
-        are deterministic for a given number of threads.
+        are deterministic for a given number of threads. More threads pay only on an
+        otherwise idle machine: on a busy one, torch's waiting threads made epochs up to
+        a hundred times slower in our runs.
     n_jobs : int, default=None
         Processes decoding and analysing audio (see :class:`~sktimbre.AudioFrontEnd`).
     random_state : int, RandomState instance or None, default=None
