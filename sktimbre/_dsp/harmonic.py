@@ -491,11 +491,15 @@ def _local_peak(x, centre, half, floor):
     lo, hi = max(math.ceil(centre - half), 1), min(math.floor(centre + half), x.size - 2)
     if hi - lo < 2:
         return None
-    j = lo + int(np.argmax(x[lo : hi + 1]))
-    if j in (lo, hi) or not x[j] > floor:
+    j = lo + int(x[lo : hi + 1].argmax())
+    if j in (lo, hi):
         return None
-    left, mid, right = (math.log(max(v, floor * 1e-12)) for v in x[j - 1 : j + 2])
-    return j + _peak_offset(left, mid, right)
+    # Python floats from here: numpy scalars cost more than the arithmetic.
+    left, mid, right = x[j - 1 : j + 2].tolist()
+    if not mid > floor:
+        return None
+    tiny = float(floor) * 1e-12
+    return j + _peak_offset(math.log(max(left, tiny)), math.log(mid), math.log(max(right, tiny)))
 
 
 def _refine_f0(spectrum, compressed, freqs, df, coarse):
