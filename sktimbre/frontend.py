@@ -189,8 +189,12 @@ def stft_magnitude(stack: np.ndarray, n_fft: int, hop_length: int, window="hann"
     frames = np.lib.stride_tricks.sliding_window_view(padded, n_fft, axis=-1)[:, ::hop_length]
     w = _window(window, n_fft)
     out = np.empty((len(stack), n_fft // 2 + 1, frames.shape[1]), dtype=np.float32)
+    # One windowed-frames buffer for the whole stack (fresh megabyte-sized arrays
+    # cost page faults), and the magnitude written straight into the output.
+    windowed = np.empty(frames.shape[1:], dtype=np.float64)
     for i, clip_frames in enumerate(frames):
-        out[i] = np.abs(rfft(clip_frames * w, axis=-1)).T
+        np.multiply(clip_frames, w, out=windowed)
+        np.abs(rfft(windowed, axis=-1, overwrite_x=True).T, out=out[i])
     return out
 
 
