@@ -138,8 +138,8 @@ def _f0_of_stft(key: tuple, S: np.ndarray, sr: int) -> np.ndarray:
     freqs = np.fft.rfftfreq(n_fft, d=1.0 / sr)
     fmax = min(fmax, 0.45 * sr)
     # Average spectra as one product (a mean over the short frame axis of each of
-    # thousands of bins costs about 8x more), in float64.
-    means = S @ np.full(S.shape[-1], 1.0 / S.shape[-1])
+    # thousands of bins costs about 8x more), in the analysis' float32.
+    means = S @ np.full(S.shape[-1], 1.0 / S.shape[-1], dtype=S.dtype)
     return np.array([estimate_f0(m, freqs, fmin=fmin, fmax=fmax) for m in means])
 
 
