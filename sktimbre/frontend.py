@@ -138,7 +138,10 @@ def _f0_of_stft(key: tuple, S: np.ndarray, sr: int) -> np.ndarray:
     _, n_fft, _, _, fmin, fmax = key
     freqs = np.fft.rfftfreq(n_fft, d=1.0 / sr)
     fmax = min(fmax, 0.45 * sr)
-    return np.array([estimate_f0(s.mean(axis=1), freqs, fmin=fmin, fmax=fmax) for s in S])
+    # Average spectra as one product (a mean over the short frame axis of each of
+    # thousands of bins costs about 8x more), in the analysis' float32.
+    means = S @ np.full(S.shape[-1], 1.0 / S.shape[-1], dtype=S.dtype)
+    return np.array([estimate_f0(m, freqs, fmin=fmin, fmax=fmax) for m in means])
 
 
 @lru_cache(maxsize=16)
@@ -150,15 +153,26 @@ def _window(window, n_fft: int) -> np.ndarray:
     return w
 
 
+# Shortest analysis transformed in float32 (see stft_magnitude).
+_FLOAT32_FFT_FROM = 4096
+
+
 def stft_magnitude(stack: np.ndarray, n_fft: int, hop_length: int, window="hann") -> np.ndarray:
     """Magnitude STFT of equal-length clips, as ``abs(librosa.stft(...))``, in float32.
 
     Centred frames (``n_fft // 2`` zeros padded at both ends, librosa's default
     ``pad_mode="constant"``) on a strided view, the window built once per setting,
     clip by clip so the working set stays in cache. Like librosa, the windowed
-    frames are transformed in float64: a float32 FFT would be faster, but its
-    rounding noise (~1e-7 of a frame's level) shifts the dB level of the quietest
-    bins, which spectral contrast's valleys are made of, by up to 1 dB on clean tones.
+    frames of analyses shorter than 4096 samples are transformed in float64: a
+    float32 FFT would be faster, but its rounding noise (~1e-7 of a frame's level)
+    shifts the dB level of the quietest bins, which spectral contrast's valleys are
+    made of, by up to 1 dB on clean tones. Longer analyses are the ones that resolve
+    harmonics (:class:`~sktimbre.HarmonicDescriptors`, :class:`~sktimbre.PitchEstimate`),
+    whose descriptors read peaks and band energies floored at -80 dB, far above that
+    noise: they are transformed in float32, about 1.5x faster (magnitudes within
+    ~2e-7 of the frame's largest; pitch estimates move by < 1e-8, harmonic levels
+    by < 1e-4 dB, except where two bins nearly tie for a weak harmonic's peak in a
+    frame: 0.02 dB on a -40 dB harmonic, in 1 of 200 FreePats notes).
 
     Parameters
     ----------
@@ -188,10 +202,15 @@ def stft_magnitude(stack: np.ndarray, n_fft: int, hop_length: int, window="hann"
     pad = n_fft // 2
     padded = np.pad(stack, ((0, 0), (pad, pad)))
     frames = np.lib.stride_tricks.sliding_window_view(padded, n_fft, axis=-1)[:, ::hop_length]
-    w = _window(window, n_fft)
+    precision = np.float32 if n_fft >= _FLOAT32_FFT_FROM else np.float64
+    w = _window(window, n_fft).astype(precision, copy=False)
     out = np.empty((len(stack), n_fft // 2 + 1, frames.shape[1]), dtype=np.float32)
+    # One windowed-frames buffer for the whole stack (fresh megabyte-sized arrays
+    # cost page faults), and the magnitude written straight into the output.
+    windowed = np.empty(frames.shape[1:], dtype=precision)
     for i, clip_frames in enumerate(frames):
-        out[i] = np.abs(rfft(clip_frames * w, axis=-1)).T
+        np.multiply(clip_frames, w, out=windowed)
+        np.abs(rfft(windowed, axis=-1, overwrite_x=True).T, out=out[i])
     return out
 
 

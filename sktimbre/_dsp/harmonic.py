@@ -366,7 +366,9 @@ def harmonic_descriptors(
     freqs, df = _check_freqs(freqs, S.shape[0])
 
     power = np.square(S)
-    frame_energy = power.sum(axis=0).astype(np.float64)
+    # A product with ones: a reduction across the bins runs against the memory
+    # layout and costs about 8x more.
+    frame_energy = (np.ones(power.shape[0], power.dtype) @ power).astype(np.float64)
     if not np.all(np.isfinite(frame_energy)):
         raise ValueError("S contains NaN or infinite values")
     if frame_weights is None:
@@ -491,11 +493,15 @@ def _local_peak(x, centre, half, floor):
     lo, hi = max(math.ceil(centre - half), 1), min(math.floor(centre + half), x.size - 2)
     if hi - lo < 2:
         return None
-    j = lo + int(np.argmax(x[lo : hi + 1]))
-    if j in (lo, hi) or not x[j] > floor:
+    j = lo + int(x[lo : hi + 1].argmax())
+    if j in (lo, hi):
         return None
-    left, mid, right = (math.log(max(v, floor * 1e-12)) for v in x[j - 1 : j + 2])
-    return j + _peak_offset(left, mid, right)
+    # Python floats from here: numpy scalars cost more than the arithmetic.
+    left, mid, right = x[j - 1 : j + 2].tolist()
+    if not mid > floor:
+        return None
+    tiny = float(floor) * 1e-12
+    return j + _peak_offset(math.log(max(left, tiny)), math.log(mid), math.log(max(right, tiny)))
 
 
 def _refine_f0(spectrum, compressed, freqs, df, coarse):
@@ -554,14 +560,13 @@ def _pick_frames(power, freqs, df, f0, positions):
     wherever it falls between bins), widened for vibrato. Both have shape
     (n_harmonics_below_nyquist, n_frames).
     """
-    frames_first = np.ascontiguousarray(power.T)  # (T, n_bins): rows are frames
-    n_frames, n = frames_first.shape
+    n, n_frames = power.shape
     half = max(int(round(_FRAME_HALF_WIDTH * f0 / df)), 1)
     centre = np.rint(_bin_of(positions, freqs, df)).astype(np.intp)
     window = np.clip(centre[:, None] + np.arange(-half, half + 1), 1, n - 2)  # (K, W)
-    best = np.argmax(frames_first[:, window], axis=2)  # (T, K)
-    peak = window[np.arange(window.shape[0]), best]  # (T, K) bin of each peak
-    frames = np.arange(n_frames)[:, None]
+    # Whole rows (all frames of a bin) are gathered: power stays in its layout.
+    best = power[window].argmax(axis=1)  # (K, T)
+    peak = np.take_along_axis(window, best, axis=1)  # (K, T) bin of each peak
 
     # Main lobe, widened for vibrato, narrowed short of the neighbours.
     k = np.arange(1, positions.size + 1)
@@ -569,15 +574,16 @@ def _pick_frames(power, freqs, df, f0, positions):
     lobe = np.maximum(lobe, 0).astype(np.intp)  # (K,)
     width = max(int(lobe.max()), 1)
     span = np.arange(-width, width + 1)
-    near = frames_first[frames[:, :, None], np.clip(peak[:, :, None] + span, 0, n - 1)]
-    near = near.astype(np.float64)  # (T, K, 2 * width + 1)
-    energy = np.where(np.abs(span) <= lobe[:, None], near, 0.0).sum(axis=2).T
+    rows = np.clip(peak[:, None, :] + span[:, None], 0, n - 1)  # (K, 2 * width + 1, T)
+    near = power[rows, np.arange(n_frames)].astype(np.float64)
+    in_lobe = np.abs(span) <= lobe[:, None]  # (K, 2 * width + 1)
+    energy = np.where(in_lobe[:, :, None], near, 0.0).sum(axis=1)  # (K, T)
 
-    centre = near[:, :, width - 1 : width + 2]
-    left, mid, right = np.log(np.maximum(centre, np.finfo(float).tiny)).T
+    left, mid, right = np.log(np.maximum(near[:, width - 1 : width + 2], np.finfo(float).tiny)
+                              ).transpose(1, 0, 2)
     curvature = left - 2.0 * mid + right
     offset = np.clip(0.5 * (left - right) / np.minimum(curvature, -1e-300), -0.5, 0.5)
-    freq = freqs[peak.T] + np.where(curvature < 0, offset, 0.0) * df
+    freq = freqs[peak] + np.where(curvature < 0, offset, 0.0) * df
     return energy, freq
 
 

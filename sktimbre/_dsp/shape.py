@@ -194,13 +194,19 @@ def spectral_shape(S, freqs, *, rolloff_percent=0.95, log_frequency=False) -> np
         raise ValueError(f"S must have shape (..., n_bins, n_frames), got shape {S.shape}")
     if np.iscomplexobj(S):
         raise ValueError("S must be a real magnitude spectrogram; pass np.abs(stft)")
-    S = S.astype(np.float64, copy=False)
+    if S.dtype not in (np.float32, np.float64):
+        S = S.astype(np.float64)
     n_bins, n_frames = S.shape[-2:]
     if n_bins < 1:
         raise ValueError("S must have at least one frequency bin")
-    if not np.all(np.isfinite(S)):
+    # Validation on the frame maxima (NaN propagates through max) and the minimum:
+    # two reductions instead of two full passes with temporaries.
+    peak = S.max(axis=-2).astype(np.float64)  # (..., T)
+    if not np.all(np.isfinite(peak)):
         raise ValueError("S must be finite")
-    if np.any(S < 0):
+    if S.size and S.min() < 0:
+        if not np.isfinite(S.min()):
+            raise ValueError("S must be finite")
         raise ValueError("S must be non-negative (a magnitude spectrogram)")
 
     freqs = np.asarray(freqs, dtype=np.float64)
@@ -220,11 +226,9 @@ def spectral_shape(S, freqs, *, rolloff_percent=0.95, log_frequency=False) -> np
         return out
 
     # Scale every frame to a maximum of 1: gain invariance and no under/overflow.
-    peak = S.max(axis=-2)  # (..., T)
     active = peak > 0
-    X = S / np.where(active, peak, 1.0)[..., None, :]
-    total = X.sum(axis=-2)  # >= 1 on active frames
-    inv_total = 1.0 / np.where(active, total, 1.0)  # p_k = X_k * inv_total
+    X = S.astype(np.float64)  # always a copy: divided in place
+    X /= np.where(active, peak, 1.0)[..., None, :]
 
     if log_frequency:
         positive = freqs[freqs > 0]
@@ -234,13 +238,17 @@ def spectral_shape(S, freqs, *, rolloff_percent=0.95, log_frequency=False) -> np
     else:
         axis = freqs
 
-    # --- moments (centroid, spread, skewness, kurtosis)
-    # Raw moments about a fixed shift (one matrix product over all frames), then
-    # converted to central ones; the shift keeps the conversion well conditioned.
+    # Every descriptor linear in the spectrum (raw moments, slope, decrease, sums)
+    # comes out of one matrix product over all frames.
+    # Raw moments are taken about a fixed shift, then converted to central ones;
+    # the shift keeps the conversion well conditioned.
     shift = 0.5 * (axis[0] + axis[-1])
-    a = axis - shift
-    raw = (np.stack([a, a**2, a**3, a**4]) @ X) * inv_total[..., None, :]  # (..., 4, T)
-    r1, r2, r3, r4 = (raw[..., i, :] for i in range(4))
+    lin = np.matmul(_linear_rows(axis - shift, freqs), X)  # (..., 8, T)
+    total = lin[..., 6, :]  # >= 1 on active frames
+    inv_total = 1.0 / np.where(active, total, 1.0)  # p_k = X_k * inv_total
+
+    # --- moments (centroid, spread, skewness, kurtosis)
+    r1, r2, r3, r4 = (lin[..., i, :] * inv_total for i in range(4))
     centroid = r1 + shift
     m2 = r2 - r1**2
     m3 = r3 - 3 * r1 * r2 + 2 * r1**3
@@ -253,33 +261,22 @@ def spectral_shape(S, freqs, *, rolloff_percent=0.95, log_frequency=False) -> np
     kurtosis = np.where(ok, m4 / safe_spread**4, 0.0)
 
     # --- slope: regression of p_k on the linear frequencies (per Hz)
-    fc = freqs - freqs.mean()
-    sxx = float(fc @ fc)
-    if sxx > 0:
-        slope = np.einsum("k,...kt->...t", fc / sxx, X) * inv_total
-    else:
-        slope = np.zeros(lead + (n_frames,))
+    slope = lin[..., 4, :] * inv_total
 
     # --- decrease
-    if n_bins > 1:
-        w = 1.0 / np.arange(1, n_bins)
-        upper = X[..., 1:, :]
-        num = np.einsum("k,...kt->...t", w, upper) - X[..., 0, :] * w.sum()
-        den = upper.sum(axis=-2)
-        decrease = np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
-    else:
-        decrease = np.zeros(lead + (n_frames,))
+    num, den = lin[..., 5, :], lin[..., 7, :]
+    decrease = np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
 
     # --- roll-off on the energy a_k^2
-    energy = np.cumsum(X * X, axis=-2)
-    threshold = rho * energy[..., -1:, :]
-    k_roll = np.minimum((energy < threshold).sum(axis=-2), n_bins - 1)
+    energy = np.square(X)
+    k_roll, energy_total = _rolloff_bins(energy, rho)
     rolloff = axis[k_roll]
-    norm = np.sqrt(energy[..., -1, :])  # L2 norm of each frame, for the flux
-    del energy
+    norm = np.sqrt(energy_total)  # L2 norm of each frame, for the flux
 
     # --- flatness and crest (X has maximum 1 in active frames)
-    mean_log = np.log(np.maximum(X, _FLATNESS_FLOOR)).mean(axis=-2)
+    floored = np.maximum(X, _FLATNESS_FLOOR, out=energy)  # reuses the energy buffer
+    mean_log = _sum_of_logs(floored) / n_bins
+    del energy, floored
     safe_mean = np.where(active, total / n_bins, 1.0)
     flatness = np.minimum(np.exp(mean_log) / safe_mean, 1.0)
     crest = 1.0 / safe_mean
@@ -295,3 +292,87 @@ def spectral_shape(S, freqs, *, rolloff_percent=0.95, log_frequency=False) -> np
     for i, row in enumerate(rows):
         out[..., i, :] = np.where(active, row, 0.0)
     return out
+
+
+def _linear_rows(a, freqs):
+    """Weights of the linear descriptors, one row each, for ``rows @ X``.
+
+    Rows: the shifted axis ``a`` to the powers 1-4 (raw moments), the slope's
+    regression weights, the decrease's numerator weights, all ones (the frame's
+    sum) and ones but for the first bin (the decrease's denominator).
+    """
+    n_bins = freqs.size
+    rows = np.zeros((8, n_bins))
+    rows[0] = a
+    rows[1] = a**2
+    rows[2] = a**3
+    rows[3] = a**4
+    fc = freqs - freqs.mean()
+    sxx = float(fc @ fc)
+    if sxx > 0:
+        rows[4] = fc / sxx
+    if n_bins > 1:
+        w = 1.0 / np.arange(1, n_bins)
+        rows[5, 0] = -w.sum()
+        rows[5, 1:] = w
+        rows[7, 1:] = 1.0
+    rows[6] = 1.0
+    return rows
+
+
+def _rolloff_bins(energy, rho):
+    """Roll-off bin of each frame of ``energy`` (..., K, T), and each frame's total.
+
+    The bin is the number of bins whose cumulative energy is below ``rho`` times
+    the total (capped at ``K - 1``). A cumulative sum along the bins of the whole
+    stack is slow (it runs across the memory layout): block sums locate the block
+    where the threshold is crossed, and only that block is summed bin by bin.
+    """
+    n_bins = energy.shape[-2]
+    if rho >= 1.0:  # the last bin with energy (exactly, whatever the rounding of sums)
+        nonzero = energy > 0
+        last = n_bins - 1 - np.argmax(nonzero[..., ::-1, :], axis=-2)
+        return np.where(nonzero.any(axis=-2), last, 0), energy.sum(axis=-2)
+    block = max(int(np.sqrt(n_bins)), 1)
+    n_blocks = n_bins // block
+    if n_blocks < 2:
+        cumulative = np.cumsum(energy, axis=-2)
+        total = cumulative[..., -1, :]
+        k = (cumulative < rho * total[..., None, :]).sum(axis=-2)
+        return np.minimum(k, n_bins - 1), total
+    shape = energy.shape[:-2] + (n_blocks, block, energy.shape[-1])
+    sums = energy[..., : n_blocks * block, :].reshape(shape).sum(axis=-2)  # (..., nb, T)
+    coarse = np.cumsum(sums, axis=-2)
+    total = coarse[..., -1, :] + energy[..., n_blocks * block :, :].sum(axis=-2)
+    threshold = rho * total
+    b = (coarse < threshold[..., None, :]).sum(axis=-2)  # block of the crossing (nb: tail)
+    before = np.take_along_axis(coarse, np.maximum(b - 1, 0)[..., None, :], axis=-2)[..., 0, :]
+    before = np.where(b > 0, before, 0.0)
+    rows = b[..., None, :] * block + np.arange(block)[:, None]  # (..., block, T)
+    fine = np.take_along_axis(energy, np.minimum(rows, n_bins - 1), axis=-2)
+    fine[rows >= n_bins] = np.inf  # past the last bin: never below the threshold
+    fine[..., 0, :] += before
+    np.cumsum(fine, axis=-2, out=fine)
+    within = (fine < threshold[..., None, :]).sum(axis=-2)
+    # The coarse sums put the crossing inside block b; rounding must not push it out.
+    within = np.where(b < n_blocks, np.minimum(within, block - 1), within)
+    return np.minimum(b * block + within, n_bins - 1), total
+
+
+# Bins multiplied together before one logarithm: values in [1e-5, 1] keep a product
+# of 32 of them above 1e-160, far from underflow, and the logarithm (the costly
+# part of the flatness) is taken 32 times less often.
+_LOG_BLOCK = 32
+
+
+def _sum_of_logs(x):
+    """``np.log(x).sum(axis=-2)`` for ``x`` in ``[1e-5, 1]``, as logs of block products."""
+    n_bins = x.shape[-2]
+    n_blocks = n_bins // _LOG_BLOCK
+    head = x[..., : n_blocks * _LOG_BLOCK, :]
+    shape = x.shape[:-2] + (n_blocks, _LOG_BLOCK, x.shape[-1])
+    products = np.multiply.reduce(head.reshape(shape), axis=-2)
+    total = np.log(products).sum(axis=-2)
+    if n_bins > n_blocks * _LOG_BLOCK:
+        total += np.log(x[..., n_blocks * _LOG_BLOCK :, :]).sum(axis=-2)
+    return total

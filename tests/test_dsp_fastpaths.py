@@ -1,0 +1,55 @@
+"""The fast paths of the DSP code give what the straightforward computations give."""
+
+import librosa
+import numpy as np
+import pytest
+
+from sktimbre._dsp.shape import _rolloff_bins, _sum_of_logs
+from sktimbre.families.mfcc import delta
+from sktimbre.frontend import stft_magnitude
+
+
+@pytest.mark.parametrize("n_frames", [3, 4, 9, 10, 87])
+@pytest.mark.parametrize("order", [1, 2])
+def test_delta_operator_matches_librosa(n_frames, order):
+    F = np.random.default_rng(n_frames).normal(size=(2, 13, n_frames)) * 30.0
+    width = min(9, n_frames if n_frames % 2 else n_frames - 1)
+    want = librosa.feature.delta(F, width=width, order=order, axis=-1, mode="interp")
+    np.testing.assert_allclose(delta(F, order=order), want, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("n_bins", [1, 3, 7, 513, 1025])
+@pytest.mark.parametrize("rho", [0.05, 0.5, 0.85, 0.95, 0.999])
+def test_blockwise_rolloff_matches_cumsum(n_bins, rho):
+    energy = np.random.default_rng(n_bins).gamma(0.3, 1.0, size=(3, n_bins, 40)) ** 4
+    energy[0, :, 3] = 0.0  # silent frame
+    energy[1, n_bins // 2 :, 5] = 0.0  # band-limited frame
+    cumulative = np.cumsum(energy, axis=-2)
+    want = np.minimum((cumulative < rho * cumulative[..., -1:, :]).sum(axis=-2), n_bins - 1)
+    got, total = _rolloff_bins(energy, rho)
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_allclose(total, energy.sum(axis=-2), rtol=1e-12)
+
+
+def test_rolloff_of_one_is_the_last_bin_with_energy():
+    energy = np.zeros((1025, 3))
+    energy[10:200, 0] = np.random.default_rng(0).random(190) ** 8  # tiny values at the end
+    energy[:, 1] = 1.0
+    got, _ = _rolloff_bins(energy, 1.0)
+    assert got.tolist() == [199, 1024, 0]
+
+
+def test_sum_of_logs_by_block_products():
+    x = np.random.default_rng(1).uniform(1e-5, 1.0, size=(2, 1025, 9))
+    x[0, :, 0] = 1e-5  # every bin at the floor: products near 1e-160
+    np.testing.assert_allclose(_sum_of_logs(x), np.log(x).sum(axis=-2), rtol=1e-12)
+
+
+@pytest.mark.parametrize("n_fft, hop", [(2048, 512), (8192, 2048)])
+def test_stft_magnitude_matches_librosa(n_fft, hop):
+    # 2048 points: float64 transform; 8192: float32 (errors ~1e-7 of the largest bin)
+    y = np.random.default_rng(n_fft).normal(size=(2, 30000)).astype(np.float32)
+    S = stft_magnitude(y, n_fft, hop)
+    want = np.abs(librosa.stft(y, n_fft=n_fft, hop_length=hop))
+    atol = 1e-6 if n_fft < 4096 else 2e-6 * want.max()
+    np.testing.assert_allclose(S, want, rtol=1e-5, atol=atol)
