@@ -431,9 +431,8 @@ def trim_silence(y: np.ndarray, *, top_db: float = 60.0, frame_length: int = 256
     n = len(y)
     frame = min(frame_length, n)
     hop = max(1, frame // 4)
-    energy = np.concatenate([[0.0], np.cumsum(np.square(y, dtype=np.float64))])
     starts = np.unique(np.append(np.arange(0, n - frame + 1, hop), n - frame))
-    power = (energy[starts + frame] - energy[starts]) / frame
+    power = _frame_power(y, starts, frame, hop)
     peak = power.max(initial=0.0)
     if peak <= 0:
         return y
@@ -445,6 +444,27 @@ def trim_silence(y: np.ndarray, *, top_db: float = 60.0, frame_length: int = 256
     begin = first + (head[0] if head.size else 0)
     stop = last - frame + (tail[-1] + 1 if tail.size else frame)
     return y[begin:stop] if stop > begin else y[first:last]
+
+
+def _frame_power(y: np.ndarray, starts: np.ndarray, frame: int, hop: int) -> np.ndarray:
+    """Mean power of the frames ``y[s:s + frame]``, from per-hop block energies.
+
+    Summing hop-sized blocks once (instead of a float64 cumulative sum over every
+    sample) is the cheap way when the frame is a whole number of hops.
+    """
+    if frame % hop:
+        energy = np.concatenate([[0.0], np.cumsum(np.square(y, dtype=np.float64))])
+        return (energy[starts + frame] - energy[starts]) / frame
+    n_blocks = len(y) // hop
+    blocks = np.square(y[:n_blocks * hop]).reshape(n_blocks, hop).sum(axis=1, dtype=np.float64)
+    cum = np.concatenate([[0.0], np.cumsum(blocks)])
+    per = frame // hop
+    aligned = starts[starts % hop == 0] // hop
+    power = np.empty(len(starts))
+    power[: len(aligned)] = (cum[aligned + per] - cum[aligned]) / frame
+    if len(aligned) < len(starts):  # the last frame, flush with the end of the clip
+        power[len(aligned):] = np.square(y[-frame:], dtype=np.float64).sum() / frame
+    return power
 
 
 def _load(items, sr, on_error, start, trim_db=None, max_duration=None):
