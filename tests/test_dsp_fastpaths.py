@@ -6,7 +6,7 @@ import pytest
 
 from sktimbre._dsp.shape import _rolloff_bins, _sum_of_logs
 from sktimbre.families.mfcc import delta
-from sktimbre.frontend import stft_magnitude
+from sktimbre.frontend import _frame_power, stft_magnitude
 
 
 @pytest.mark.parametrize("n_frames", [3, 4, 9, 10, 87])
@@ -53,3 +53,16 @@ def test_stft_magnitude_matches_librosa(n_fft, hop):
     want = np.abs(librosa.stft(y, n_fft=n_fft, hop_length=hop))
     atol = 1e-6 if n_fft < 4096 else 2e-6 * want.max()
     np.testing.assert_allclose(S, want, rtol=1e-5, atol=atol)
+
+
+@pytest.mark.parametrize("n", [1, 3, 7, 100, 255, 256, 257, 1000, 44100, 44137])
+@pytest.mark.parametrize("frame_length", [256, 100])
+def test_frame_power_from_blocks_matches_cumsum(n, frame_length):
+    decay = np.exp(-np.arange(n) / 5000.0)
+    y = (np.random.default_rng(n).normal(size=n) * decay).astype(np.float32)
+    frame = min(frame_length, n)
+    hop = max(1, frame // 4)
+    starts = np.unique(np.append(np.arange(0, n - frame + 1, hop), n - frame))
+    energy = np.concatenate([[0.0], np.cumsum(np.square(y, dtype=np.float64))])
+    want = (energy[starts + frame] - energy[starts]) / frame
+    np.testing.assert_allclose(_frame_power(y, starts, frame, hop), want, rtol=1e-6, atol=1e-12)
