@@ -36,9 +36,15 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from quality import COLUMNS, FeatureCache, build, configurations, evaluate, load_manifest  # noqa: E402
+from quality import (  # noqa: E402
+    COLUMNS,
+    FeatureCache,
+    build,
+    configurations,
+    decode_libraries,
+    evaluate,
+)
 
-from sktimbre import AudioFrontEnd  # noqa: E402
 from sktimbre.neural import GMVAEEmbedder  # noqa: E402
 
 # Decoded clips by library tag ("a", "b", "b-padded"); the GMVAE head below reads its
@@ -117,15 +123,7 @@ def main(argv=None) -> int:
             params[name] = value
     gmvae = GMVAEEmbedder(**params)
 
-    meta_a, meta_b = load_manifest(args.library_a), load_manifest(args.library_b)
-    t0 = time.perf_counter()
-    decoder = AudioFrontEnd(n_jobs=args.n_jobs)
-    raw = {"a": list(decoder.transform(list(meta_a["path"])).clips),
-           "b": list(decoder.transform(list(meta_b["path"])).clips)}
-    silence = np.zeros(int(0.3 * decoder.sr), np.float32), np.zeros(decoder.sr, np.float32)
-    raw["b-padded"] = [np.concatenate([silence[0], c, silence[1]]) for c in raw["b"]]
-    print(f"# decoded {len(raw['a'])} + {len(raw['b'])} clips in "
-          f"{time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    meta_a, meta_b, raw = decode_libraries(args.library_a, args.library_b)
     for tag, clips in raw.items():
         CLIPS[TAGS[tag]] = clips
     pitch = ({TAGS["a"]: meta_a["pitch"], TAGS["b"]: meta_b["pitch"]} if args.true_pitch

@@ -216,6 +216,26 @@ COLUMNS = [
 ]
 
 
+def decode_libraries(library_a: str, library_b: str):
+    """Manifests and decoded clips of both libraries, plus B's notes padded with silence.
+
+    Returns ``(meta_a, meta_b, raw)`` with ``raw`` keyed ``"a"``, ``"b"`` and
+    ``"b-padded"`` (the robustness queries: B's notes with 0.3 s of silence before
+    and 1 s after).
+    """
+    meta_a, meta_b = load_manifest(library_a), load_manifest(library_b)
+    t0 = time.perf_counter()
+    # one ClipBatch of decoded clips (a serial decode: ~1 ms per clip)
+    decoder = AudioFrontEnd(batch_size=len(meta_a["path"]) + len(meta_b["path"]))
+    raw = {"a": list(decoder.transform(list(meta_a["path"])).clips),
+           "b": list(decoder.transform(list(meta_b["path"])).clips)}
+    silence = np.zeros(int(0.3 * decoder.sr), np.float32), np.zeros(decoder.sr, np.float32)
+    raw["b-padded"] = [np.concatenate([silence[0], c, silence[1]]) for c in raw["b"]]
+    print(f"# decoded {len(raw['a'])} + {len(raw['b'])} clips in "
+          f"{time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    return meta_a, meta_b, raw
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("library_a", help="data folder fitted on (e.g. .../fluidr3)")
@@ -243,17 +263,7 @@ def main(argv=None) -> int:
         all_configs[name], embedders[name] = {}, load_pretrained_embedder()
         names.append(name)
 
-    meta_a, meta_b = load_manifest(args.library_a), load_manifest(args.library_b)
-    t0 = time.perf_counter()
-    # one ClipBatch of decoded clips (a serial decode: ~1 ms per clip)
-    decoder = AudioFrontEnd(batch_size=len(meta_a["path"]) + len(meta_b["path"]))
-    raw = {"a": list(decoder.transform(list(meta_a["path"])).clips),
-           "b": list(decoder.transform(list(meta_b["path"])).clips)}
-    # the robustness queries: B's notes with 0.3 s of silence before and 1 s after
-    silence = np.zeros(int(0.3 * decoder.sr), np.float32), np.zeros(decoder.sr, np.float32)
-    raw["b-padded"] = [np.concatenate([silence[0], c, silence[1]]) for c in raw["b"]]
-    print(f"# decoded {len(raw['a'])} + {len(raw['b'])} clips in "
-          f"{time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    meta_a, meta_b, raw = decode_libraries(args.library_a, args.library_b)
 
     cache = FeatureCache(raw, n_jobs=args.n_jobs)
 
