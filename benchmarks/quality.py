@@ -46,7 +46,7 @@ import numpy as np
 from sklearn.base import clone
 
 from sktimbre import AudioFrontEnd, make_timbre_embedder
-from sktimbre.embedder import FamilyUnion, _union_analyses
+from sktimbre.embedder import FamilyUnion
 from sktimbre.metrics import (
     centroid_ranking,
     mean_average_precision,
@@ -137,8 +137,7 @@ class FeatureCache:
         families = [family for _, family in union.transformer_list]
         missing = [f for f in families if (tag, trim_db, repr(f)) not in self._store]
         if missing:
-            frontend = AudioFrontEnd(analyses=_union_analyses(union), trim_db=trim_db,
-                                     n_jobs=self.n_jobs)
+            frontend = AudioFrontEnd(trim_db=trim_db, n_jobs=self.n_jobs)
             clips = self.clips[tag]
             parts = {repr(f): [] for f in missing}
             for start in range(0, len(clips), self.chunk_size):

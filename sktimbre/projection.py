@@ -5,11 +5,11 @@ from __future__ import annotations
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import Interval
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._nanrows import NaNRowsPassthrough
+from ._sklearn_compat import Interval, check_feature_names_in, fit_context
 
 __all__ = ["NaNRowsPassthrough", "PitchNullProjection"]
 
@@ -86,7 +86,7 @@ class PitchNullProjection(TransformerMixin, BaseEstimator):
         col = self.pitch_column % X.shape[1]
         return X[:, col], np.delete(X, col, axis=1)
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Find the pitch-predictive directions.
 
@@ -158,10 +158,8 @@ class PitchNullProjection(TransformerMixin, BaseEstimator):
         -------
         feature_names_out : ndarray of str objects
         """
-        from sklearn.utils.validation import _check_feature_names_in
-
         check_is_fitted(self)
-        names = _check_feature_names_in(self, input_features)
+        names = check_feature_names_in(self, input_features)
         return np.delete(names, self.pitch_column % self.n_features_in_)
 
     def __sklearn_tags__(self):

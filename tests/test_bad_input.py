@@ -301,6 +301,8 @@ def test_fit_never_uses_failed_clips(on_error, tmp_path):
 
 def test_on_error_is_validated():
     with pytest.raises(ValueError, match="on_error"):
+        AudioFrontEnd(on_error="ignore").fit([TONE])
+    with pytest.raises(ValueError, match="on_error"):  # used without fit
         AudioFrontEnd(on_error="ignore").transform([TONE])
 
 

@@ -9,7 +9,6 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 
 from sktimbre import MFCC, AudioFrontEnd, MelBands, SpectralContrast, make_timbre_embedder
 from sktimbre.datasets import make_notes
-from sktimbre.frontend import stft_analysis
 from sktimbre.metrics import (
     mean_average_precision,
     nearest_neighbor_accuracy,
@@ -50,10 +49,14 @@ def test_lda_embedder_generalises_to_unseen_pitches_far_better_than_raw_seed(not
 
 
 def test_embedder_is_a_plain_pipeline_with_shared_analyses(small_union):
+    from sktimbre.frontend import STFT
+
     emb = make_timbre_embedder(small_union, projection="pca", n_components=3)
     assert isinstance(emb, Pipeline)
     assert list(emb.named_steps) == ["frontend", "features", "scale", "project"]
-    assert emb.named_steps["frontend"].analyses == [stft_analysis(2048, 512, "hann")]
+    declared = [family.required_analyses() for _, family in
+                emb.named_steps["features"].transformer_list]
+    assert [d["S"] for d in declared] == [STFT(2048, 512, "hann")] * 2  # one shared STFT
 
 
 @pytest.mark.parametrize("projection",

@@ -5,9 +5,9 @@ from __future__ import annotations
 from numbers import Real
 
 import numpy as np
-from sklearn.utils._param_validation import Interval
 
 from .._dsp.shape import SHAPE_FEATURE_NAMES, spectral_shape
+from .._sklearn_compat import Interval
 from ._base import FrameDescriptorFamily
 
 __all__ = ["SpectralShape"]
