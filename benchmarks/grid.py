@@ -61,10 +61,10 @@ def main(argv=None) -> int:
 
     one_pass = cpu(lambda: make_timbre_embedder(projection=None)[:2].fit_transform(X))
     top = len(set(y)) - 1  # LDA gives at most n_classes - 1 components
-    projection_grid = {"project__transformer__n_components": [min(k, top) for k in (2, 4, 8, 12)],
-                       "project__transformer__shrinkage": ["auto", 0.1, 0.5]}
+    projection_grid = {"project__n_components": [min(k, top) for k in (2, 4, 8, 12)],
+                       "project__shrinkage": ["auto", 0.1, 0.5]}
     family_grid = {"features__mfcc__n_mfcc": [13, 20],
-                   "project__transformer__n_components": [min(k, top) for k in (4, 8)]}
+                   "project__n_components": [min(k, top) for k in (4, 8)]}
 
     def search(grid, cache):
         return lambda: GridSearchCV(make_timbre_embedder(cache=cache), grid, cv=cv).fit(X, y)

@@ -10,7 +10,6 @@ from sklearn.neighbors import NeighborhoodComponentsAnalysis
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from ._nanrows import NaNRowsPassthrough
 from ._sklearn_compat import wrap_data_with_container
 from .families import (
     MFCC,
@@ -23,7 +22,7 @@ from .families import (
 )
 from .families._base import DescriptorFamily
 from .frontend import AudioFrontEnd, ClipBatch, ClipStream, as_clips, extract
-from .projection import PitchNullProjection
+from .projection import PitchNullProjection, TimbreProjection
 
 __all__ = ["make_timbre_embedder", "seed_feature_union", "default_feature_union", "FamilyUnion",
            "extract_features", "fit_in_chunks", "PROJECTIONS"]
@@ -212,7 +211,7 @@ def _pitch_null_lda(n_components):
 def _projection_step(projection, n_components):
     step = _projection(projection, n_components)
     # the clips that failed with on_error="warn"/"nan" keep NaN rows; the others are embedded
-    return step if isinstance(step, str) else NaNRowsPassthrough(step)
+    return step if isinstance(step, str) else TimbreProjection(step)
 
 
 def _projection(projection, n_components):
@@ -310,10 +309,11 @@ def make_timbre_embedder(
     -------
     embedder : sklearn.pipeline.Pipeline
         Steps ``frontend``, ``features``, ``scale``, ``project``. The projection is
-        wrapped in :class:`~sktimbre.projection.NaNRowsPassthrough` so that the NaN
-        rows of failed clips pass through it: its parameters are
-        ``project__transformer__*``, the fitted projection is
-        ``named_steps["project"].transformer_``.
+        held by a :class:`~sktimbre.projection.TimbreProjection`, which passes the
+        NaN rows of failed clips through and names the output columns
+        ``timbre_00``, ``timbre_01``, ...; its parameters are the projection's own
+        (``project__n_components``, ``project__shrinkage``), the fitted projection
+        is ``named_steps["project"].projection_``.
 
     Examples
     --------

@@ -70,6 +70,8 @@ TRUSTED_TYPES = (
     "sktimbre.families.HarmonicDescriptors",
     "sktimbre.families.PitchEstimate",
     "sktimbre.projection.NaNRowsPassthrough",
+    "sktimbre.projection.TimbreProjection",
+    "sktimbre.projection.FrozenLinearProjection",
     "sktimbre.projection.PitchNullProjection",
     "sktimbre.pretrained._FrozenLinearProjection",
     # the learned embedder (imported only when a file names it)

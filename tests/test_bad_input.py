@@ -27,11 +27,11 @@ from sktimbre import (
     TemporalEnvelope,
     make_timbre_embedder,
 )
-from sktimbre._nanrows import NaNRowsPassthrough
 from sktimbre.datasets import make_notes
 from sktimbre.embedder import extract_features, fit_in_chunks
 from sktimbre.io import InvalidClipError
 from sktimbre.pretrained import load_pretrained_embedder
+from sktimbre.projection import NaNRowsPassthrough
 
 from .conftest import SR, harmonic_tone
 

@@ -124,7 +124,7 @@ def test_grid_search_with_cache_extracts_each_clip_once(clips, count_analyses):
 
     labels = np.arange(len(clips)) % 3
     emb = make_timbre_embedder(projection="pca", cache=True)
-    search = GridSearchCV(emb, {"project__transformer__n_components": [2, 3, 4]}, cv=2,
+    search = GridSearchCV(emb, {"project__n_components": [2, 3, 4]}, cv=2,
                           scoring=lambda est, X, y: float(np.var(est.transform(X))))
     search.fit(clips, labels)
     n_keys = len(set(count_analyses))
