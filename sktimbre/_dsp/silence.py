@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["trim_silence", "active_frames"]
+__all__ = ["trim_silence", "trim_leading_silence", "active_frames"]
 
 
 def trim_silence(y: np.ndarray, *, top_db: float = 60.0, frame_length: int = 256) -> np.ndarray:
@@ -38,6 +38,12 @@ def trim_silence(y: np.ndarray, *, top_db: float = 60.0, frame_length: int = 256
     >>> len(trim_silence(y))
     2000
     """
+    begin, stop = _sounding_bounds(y, top_db, frame_length)
+    return y if (begin, stop) == (0, len(y)) else y[begin:stop]
+
+
+def _sounding_bounds(y: np.ndarray, top_db: float, frame_length: int) -> tuple[int, int]:
+    """``(begin, stop)`` of the sounding part of ``y`` (the whole clip if silent)."""
     n = len(y)
     frame = min(frame_length, n)
     hop = max(1, frame // 4)
@@ -45,7 +51,7 @@ def trim_silence(y: np.ndarray, *, top_db: float = 60.0, frame_length: int = 256
     power = _frame_power(y, starts, frame, hop)
     peak = power.max(initial=0.0)
     if peak <= 0:
-        return y
+        return 0, n
     loud = np.flatnonzero(power >= peak * 10.0 ** (-top_db / 10.0))
     first, last = starts[loud[0]], starts[loud[-1]] + frame
     threshold = np.abs(y).max() * 10.0 ** (-top_db / 20.0)
@@ -53,7 +59,34 @@ def trim_silence(y: np.ndarray, *, top_db: float = 60.0, frame_length: int = 256
     tail = np.flatnonzero(np.abs(y[last - frame:last]) >= threshold)
     begin = first + (head[0] if head.size else 0)
     stop = last - frame + (tail[-1] + 1 if tail.size else frame)
-    return y[begin:stop] if stop > begin else y[first:last]
+    return (int(begin), int(stop)) if stop > begin else (int(first), int(last))
+
+
+def trim_leading_silence(y: np.ndarray, *, top_db: float = 60.0) -> np.ndarray:
+    """Cut only the leading part of a clip quieter than ``top_db`` below its peak.
+
+    As :func:`trim_silence`, keeping everything after the start of the sound (the
+    release of a note, which trimming its end would shorten).
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+    top_db : float, default=60.0
+
+    Returns
+    -------
+    y_trimmed : ndarray
+        A view of ``y``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktimbre._dsp.silence import trim_leading_silence
+    >>> y = np.concatenate([np.zeros(1000), np.ones(2000), np.zeros(3000)])
+    >>> len(trim_leading_silence(y))
+    5000
+    """
+    return y[_sounding_bounds(y, top_db, 256)[0]:]
 
 
 def _frame_power(y: np.ndarray, starts: np.ndarray, frame: int, hop: int) -> np.ndarray:
