@@ -20,9 +20,9 @@ def counters(monkeypatch):
     counts = {"decode": [], "analysis": []}
     decode, compute = io_module._decode_file, frontend_module._compute_analysis
 
-    def counting_decode(path, sr):
+    def counting_decode(path, sr, *args, **kwargs):
         counts["decode"].append(path)
-        return decode(path, sr)
+        return decode(path, sr, *args, **kwargs)
 
     def counting_compute(key, stack, sr):
         counts["analysis"] += [key] * len(stack)
