@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import inspect
 import io
 import json
 import math
@@ -943,6 +944,11 @@ class _Reader:
         state = node.get("state")
         if not isinstance(state, dict):
             self.refuse(f"a {name} without a state at {where}")
+        for key in state:
+            # data only: a state entry may not stand in for a method or a dunder
+            if (key.startswith("__") and key.endswith("__")) or callable(
+                    inspect.getattr_static(cls, key, None)):
+                self.refuse(f"a {name} whose state replaces its attribute {key!r} at {where}")
         values = {k: self.node(v, f"{where}.{k}") for k, v in state.items()}
         obj = cls.__new__(cls)
         if hasattr(obj, "__setstate__"):

@@ -418,6 +418,16 @@ def test_a_pipeline_with_a_joblib_cache_is_refused(numeric, saved, tmp_path):
              r"sklearn.pipeline.Pipeline\(memory=.* names a joblib cache")
 
 
+@pytest.mark.parametrize("key", ["transform", "fit", "__class__", "__reduce__"])
+def test_a_state_may_not_replace_a_method(saved, tmp_path, key):
+    def shadow(spec):
+        _object(spec, "StandardScaler")["state"][key] = "os.system"
+
+    _edited(saved, tmp_path / "shadow.skt", edit_spec=shadow)
+    _refused(tmp_path / "shadow.skt", rf"a sklearn.preprocessing.StandardScaler whose state "
+             rf"replaces its attribute '{key}'")
+
+
 def test_classes_outside_sklearn_and_sktimbre_are_never_imported(saved, tmp_path):
     def foreign(spec):
         _object(spec, "StandardScaler")["class"] = "antigravity.Fly"
