@@ -36,6 +36,7 @@ import re
 import stat
 import struct
 import sys
+import threading
 import warnings
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -174,6 +175,7 @@ _ALIASES: dict[str, str] = {}  # a name older files use -> public name
 # is imported only when a file names the class. Only sktimbre's own modules go here.
 _ON_DEMAND: dict[str, tuple[str, str]] = {}
 _BUILTINS_REGISTERED = False
+_BUILTINS_LOCK = threading.RLock()
 _DOTTED_NAME = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+")
 
 
@@ -328,13 +330,12 @@ def _register_builtin_types() -> None:
 
 def _ensure_builtins() -> None:
     global _BUILTINS_REGISTERED
-    if not _BUILTINS_REGISTERED:
-        _BUILTINS_REGISTERED = True
-        try:
+    if _BUILTINS_REGISTERED:
+        return
+    with _BUILTINS_LOCK:  # two threads loading at once must not see half a registry
+        if not _BUILTINS_REGISTERED:
             _register_builtin_types()
-        except BaseException:
-            _BUILTINS_REGISTERED = False
-            raise
+            _BUILTINS_REGISTERED = True
 
 
 def _trusted_class(name: str) -> type | None:

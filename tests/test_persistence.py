@@ -393,3 +393,29 @@ def test_trusted_types_is_a_read_only_view_of_the_registry(registry):
     assert "mypackage.Doubler" not in TRUSTED_TYPES
     registry.register_trusted_type(Doubler, name="mypackage.Doubler")
     assert "mypackage.Doubler" in TRUSTED_TYPES  # a live view, not a copy
+
+
+def test_a_thread_never_sees_half_a_registry(monkeypatch):
+    import threading
+    import time
+
+    from sktimbre import persistence
+
+    for table in ("_REGISTRY", "_NAMES", "_ALIASES", "_ON_DEMAND"):
+        monkeypatch.setattr(persistence, table, {})
+    monkeypatch.setattr(persistence, "_BUILTINS_REGISTERED", False)
+    real = persistence._register_builtin_types
+    started = threading.Event()
+
+    def slow_registration():
+        started.set()
+        time.sleep(0.5)  # another thread asks meanwhile
+        real()
+
+    monkeypatch.setattr(persistence, "_register_builtin_types", slow_registration)
+    first = threading.Thread(target=persistence._ensure_builtins)
+    first.start()
+    started.wait(5)
+    found = persistence._trusted_class("sktimbre.AudioFrontEnd")
+    first.join()
+    assert found is sktimbre.AudioFrontEnd
