@@ -19,6 +19,7 @@ from sklearn.utils._set_output import _wrap_data_with_container
 from sklearn.utils.validation import _check_feature_names_in, _num_samples
 
 __all__ = [
+    "validate_estimator_params",
     "Interval",
     "StrOptions",
     "GroupsConsumerMixin",
@@ -41,3 +42,12 @@ num_samples = _num_samples
 
 wrap_data_with_container = _wrap_data_with_container
 """Wrap a ``transform`` output in the container ``set_output`` asked for (pandas...)."""
+
+
+def validate_estimator_params(estimator) -> None:
+    """Check an estimator's parameters against its ``_parameter_constraints``.
+
+    What ``fit_context`` does before ``fit``; for estimators rebuilt from a file,
+    which are not fitted again.
+    """
+    estimator._validate_params()

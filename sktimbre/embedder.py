@@ -22,6 +22,7 @@ from .families import (
 )
 from .families._base import DescriptorFamily
 from .frontend import AudioFrontEnd, ClipBatch, ClipStream, as_clips, extract
+from .persistence import register_trusted_type
 from .projection import PitchNullProjection, TimbreProjection
 
 __all__ = ["make_timbre_embedder", "seed_feature_union", "default_feature_union", "FamilyUnion",
@@ -31,6 +32,7 @@ PROJECTIONS = ("pca", "lda", "shrinkage-lda", "nca", "pitch-null-lda")
 """Names accepted by ``make_timbre_embedder(projection=...)`` besides ``None``."""
 
 
+@register_trusted_type(name="sktimbre.embedder.FamilyUnion")
 class FamilyUnion(FeatureUnion):
     """A :class:`~sklearn.pipeline.FeatureUnion` of descriptor families that streams.
 

@@ -20,11 +20,13 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._sklearn_compat import Interval, check_feature_names_in, fit_context
+from .persistence import register_trusted_type
 
 __all__ = ["TimbreProjection", "PitchNullProjection", "FrozenLinearProjection",
            "NaNRowsPassthrough", "timbre_dimension_names"]
 
 
+@register_trusted_type(name="sktimbre.projection.PitchNullProjection")
 class PitchNullProjection(TransformerMixin, BaseEstimator):
     """Remove the directions that predict an estimated pitch, then drop the pitch column.
 
@@ -179,6 +181,7 @@ class PitchNullProjection(TransformerMixin, BaseEstimator):
         return tags
 
 
+@register_trusted_type(name="sktimbre.projection.NaNRowsPassthrough")
 class NaNRowsPassthrough(MetaEstimatorMixin, TransformerMixin, BaseEstimator):
     """Apply a transformer to the complete rows only; a row with NaN gives a NaN row.
 
@@ -353,6 +356,7 @@ class NaNRowsPassthrough(MetaEstimatorMixin, TransformerMixin, BaseEstimator):
         return tags
 
 
+@register_trusted_type(name="sktimbre.projection.TimbreProjection")
 class TimbreProjection(NaNRowsPassthrough):
     """The last step of a timbre embedder: a projection, its dimensions named ``timbre_NN``.
 
@@ -510,6 +514,8 @@ def timbre_dimension_names(n: int) -> np.ndarray:
     return np.asarray([f"timbre_{i:0{width}d}" for i in range(n)], dtype=object)
 
 
+@register_trusted_type(name="sktimbre.projection.FrozenLinearProjection",
+                       aliases=["sktimbre.pretrained._FrozenLinearProjection"])
 class FrozenLinearProjection(TransformerMixin, BaseEstimator):
     """A fixed affine map ``X @ components_.T + offset_``: a fitted linear head, frozen.
 

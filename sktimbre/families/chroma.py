@@ -9,11 +9,14 @@ import numpy as np
 from .._dsp.chroma import chroma_cens, chroma_stft
 from .._sklearn_compat import Interval, StrOptions
 from ..frontend import CQT, Analysis
+from ..persistence import register_trusted_type
 from ._base import FrameDescriptorFamily
 
 __all__ = ["Chroma"]
 
 
+@register_trusted_type(name="sktimbre.Chroma",
+                       aliases=["sktimbre.families.Chroma"])
 class Chroma(FrameDescriptorFamily):
     """Chroma vectors, pooled per clip: CENS (from a CQT) or STFT chroma.
 

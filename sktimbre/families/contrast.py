@@ -6,11 +6,14 @@ from numbers import Integral, Real
 
 from .._dsp.contrast import spectral_contrast
 from .._sklearn_compat import Interval
+from ..persistence import register_trusted_type
 from ._base import FrameDescriptorFamily
 
 __all__ = ["SpectralContrast"]
 
 
+@register_trusted_type(name="sktimbre.SpectralContrast",
+                       aliases=["sktimbre.families.SpectralContrast"])
 class SpectralContrast(FrameDescriptorFamily):
     """Spectral contrast per octave band (Jiang et al., 2002), pooled per clip.
 

@@ -9,11 +9,14 @@ import numpy as np
 from .._dsp.envelope import ENVELOPE_FEATURE_NAMES, envelope_descriptors
 from .._sklearn_compat import Interval
 from ..frontend import Analysis, Waveform
+from ..persistence import register_trusted_type
 from ._base import DescriptorFamily
 
 __all__ = ["TemporalEnvelope"]
 
 
+@register_trusted_type(name="sktimbre.TemporalEnvelope",
+                       aliases=["sktimbre.families.TemporalEnvelope"])
 class TemporalEnvelope(DescriptorFamily):
     """Attack, decay, duration and modulation of the note's energy envelope.
 

@@ -8,11 +8,14 @@ import numpy as np
 
 from .._dsp.harmonic import harmonic_descriptors, harmonic_feature_names
 from .._sklearn_compat import Interval
+from ..persistence import register_trusted_type
 from ._base import F0DescriptorFamily
 
 __all__ = ["HarmonicDescriptors"]
 
 
+@register_trusted_type(name="sktimbre.HarmonicDescriptors",
+                       aliases=["sktimbre.families.HarmonicDescriptors"])
 class HarmonicDescriptors(F0DescriptorFamily):
     """Harmonic structure relative to the note's own fundamental, one set per clip.
 

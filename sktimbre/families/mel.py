@@ -9,11 +9,14 @@ import numpy as np
 from .._dsp.mel import power_to_db
 from .._sklearn_compat import Interval
 from ..frontend import Analysis, MelSpectrogram
+from ..persistence import register_trusted_type
 from ._base import FrameDescriptorFamily
 
 __all__ = ["MelBands"]
 
 
+@register_trusted_type(name="sktimbre.MelBands",
+                       aliases=["sktimbre.families.MelBands"])
 class MelBands(FrameDescriptorFamily):
     """Mel band energies in dB, pooled per clip.
 

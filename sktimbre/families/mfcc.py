@@ -10,11 +10,14 @@ from .._dsp.mel import power_to_db
 from .._dsp.mfcc import delta, mfcc_from_mel
 from .._sklearn_compat import Interval
 from ..frontend import Analysis, MelSpectrogram
+from ..persistence import register_trusted_type
 from ._base import FrameDescriptorFamily
 
 __all__ = ["MFCC", "delta"]  # delta: moved to sktimbre._dsp.mfcc, kept here for 0.1 code
 
 
+@register_trusted_type(name="sktimbre.MFCC",
+                       aliases=["sktimbre.families.MFCC"])
 class MFCC(FrameDescriptorFamily):
     """Mel-frequency cepstral coefficients (and deltas), pooled per clip.
 

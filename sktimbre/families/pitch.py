@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..persistence import register_trusted_type
 from ._base import F0DescriptorFamily
 
 __all__ = ["PitchEstimate"]
 
 
+@register_trusted_type(name="sktimbre.PitchEstimate",
+                       aliases=["sktimbre.families.PitchEstimate"])
 class PitchEstimate(F0DescriptorFamily):
     """One column, ``f0_log2``: log2 of the clip's estimated fundamental in Hz.
 

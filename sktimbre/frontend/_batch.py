@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._dsp.silence import trim_silence
-from ..io import InvalidClipError, _source_name, load_clip
+from ..io import InvalidClipError, load_clip, source_name
 from ._failures import ON_ERROR, ClipFailure, report_failures
 
 __all__ = ["ClipBatch", "ClipStream", "DecodeSettings", "decode_clips"]
@@ -80,10 +80,9 @@ def decode_clips(items: Sequence, start: int, settings: DecodeSettings) -> ClipB
     clips, sources, failures = [], [], []
     for offset, item in enumerate(items):
         index = start + offset
-        sources.append(_source_name(item))
-        try:
-            y = load_clip(item, sr=settings.sr, index=index)
-            _check_duration(y, index, sources[-1], settings)
+        sources.append(source_name(item))
+        try:  # a file longer than max_duration is refused from its header, undecoded
+            y = load_clip(item, sr=settings.sr, index=index, max_duration=settings.max_duration)
         except InvalidClipError as exc:
             if settings.on_error == "raise":
                 raise
@@ -92,17 +91,6 @@ def decode_clips(items: Sequence, start: int, settings: DecodeSettings) -> ClipB
             continue
         clips.append(y if settings.trim_db is None else trim_silence(y, top_db=settings.trim_db))
     return ClipBatch(clips, sr=settings.sr, sources=sources, failures=failures)
-
-
-def _check_duration(y, index, source, settings: DecodeSettings) -> None:
-    """Stop a clip longer than ``max_duration`` seconds before any analysis of it."""
-    if settings.max_duration is not None and len(y) > settings.max_duration * settings.sr:
-        raise InvalidClipError(
-            index, source,
-            f"{len(y) / settings.sr:.1f} s long, above max_duration={settings.max_duration} s "
-            "(each clip is analysed whole; raise AudioFrontEnd(max_duration=...) or "
-            "make_timbre_embedder(max_duration=...) to accept it, or cut it into notes)",
-        )
 
 
 class ClipBatch(Sequence):
@@ -274,7 +262,7 @@ class ClipStream(Sequence):
     @property
     def sources(self) -> list[str]:
         """Path of each clip, or ``"<array>"``."""
-        return [_source_name(item) for item in self.items]
+        return [source_name(item) for item in self.items]
 
     def failures(self) -> list[ClipFailure]:
         """The clips that failed when the stream was last described, in order.

@@ -11,6 +11,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from .._sklearn_compat import Interval, StrOptions, fit_context
 from .._versions import RecordsVersions
 from ..io import ClipWarning, _as_clip_list
+from ..persistence import register_trusted_type
 from ._analyses import as_analysis
 from ._batch import ClipBatch, ClipStream, DecodeSettings, decode_clips
 from ._cache import RowCache
@@ -47,6 +48,8 @@ def as_clips(X, *, sr: int) -> ClipBatch | ClipStream:
     return decode_clips(items, 0, DecodeSettings(sr=sr))
 
 
+@register_trusted_type(name="sktimbre.AudioFrontEnd",
+                       aliases=["sktimbre.frontend.AudioFrontEnd"])
 class AudioFrontEnd(RecordsVersions, TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     """Decode and validate clips once, for the descriptor families to share.
 

@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..io import InvalidClipError, _source_name
+from ..io import InvalidClipError, source_name
 from ._analyses import Analysis
 from ._batch import ClipBatch, ClipStream, DecodeSettings, decode_clips
 from ._cache import RowCache, clip_key, family_token
@@ -253,7 +253,7 @@ def _describe_chunk(items, start: int, settings: DecodeSettings, families):
 
 def _crashed_clip(item, index: int, reason: str, *, settings, families):
     """A clip that killed its worker: raise, or NaN rows recorded as a failure."""
-    failure = ClipFailure(index, _source_name(item), reason)
+    failure = ClipFailure(index, source_name(item), reason)
     if settings.on_error == "raise":
         raise failure.error()
     rows = [np.full((1, len(f.get_feature_names_out())), np.nan) for f in families]

@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._sklearn_compat import Interval, check_feature_names_in, fit_context
 from ..frontend import AudioFrontEnd, ClipBatch, ClipStream
+from ..persistence import register_trusted_type
 from ._lazy import import_torch, torch_session
 from ._logmel import model_inputs
 
@@ -53,6 +54,7 @@ def _midi_of_f0(f0: np.ndarray) -> np.ndarray:
         return np.round(69.0 + 12.0 * np.log2(f0 / 440.0))
 
 
+@register_trusted_type(name="sktimbre.neural.GMVAEEmbedder")
 class GMVAEEmbedder(TransformerMixin, BaseEstimator):
     """Timbre vectors from a GMVAE that disentangles timbre from pitch (needs PyTorch).
 
