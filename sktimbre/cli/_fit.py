@@ -94,7 +94,7 @@ def run(args) -> int:
         with ProgressBar(len(rows), label="analysing", unit="clips",
                          enabled=False if args.quiet else None) as progress:
             F, y, used, failed = _features(embedder, rows, args.augment,
-                                                  chunk_size(n_workers), progress)
+                                           chunk_size(n_workers), progress)
         bad = sorted(bad + failed)
         if bad and not args.skip_errors:
             _list_bad(bad, f"{len(bad)} of {n_clips} clips in "

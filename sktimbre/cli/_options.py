@@ -81,10 +81,13 @@ def add_model(parser: argparse.ArgumentParser) -> None:
 
 def add_jobs(parser: argparse.ArgumentParser) -> None:
     """``-j/--jobs N``."""
+    from ._extract import IN_PROCESS_BELOW
+
     parser.add_argument(
         "-j", "--jobs", "--n-jobs", dest="jobs", type=jobs, default=1, metavar="N",
-        help="worker processes for decoding and analysis (default 1; -1: one per core); "
-             "fewer than 100 files per worker are done in this process, where that is faster")
+        help=f"worker processes for decoding and analysis (default 1; -1: one per core); "
+             f"fewer than {IN_PROCESS_BELOW} files per worker are done in this process, "
+             f"where that is faster")
 
 
 def add_skip_errors(parser: argparse.ArgumentParser, what: str) -> None:
