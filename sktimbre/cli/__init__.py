@@ -116,9 +116,9 @@ def main(argv: list[str] | None = None) -> int:
             return INTERRUPTED
         except BrokenPipeError:
             # the reader of stdout went away (`| head`): not an error worth a traceback
-            from ._output import _drop_buffered_stdout
+            from ._output import silence_stdout
 
-            _drop_buffered_stdout()
+            silence_stdout()
             return FAILED
         except Exception as exc:
             if debug:

@@ -199,13 +199,13 @@ class EmbeddingsOutput:
             except BrokenPipeError:
                 raise  # the reader went away: not an error to report
             except OSError as exc:
-                _drop_buffered_stdout()
+                silence_stdout()
                 raise CommandFailed(f"could not write to stdout: {exc.strerror or exc}") from exc
         elif self.format == ".csv":
             self._files[0].write(lambda f: _write_csv(f, E, paths, columns))
         elif self.format == ".npz":
             self._files[0].write(lambda f: np.savez(
-                f, embeddings=E, paths=np.asarray(paths, dtype=str).reshape(len(paths))))
+                f, embeddings=E, paths=np.asarray(paths, dtype=str)))
         elif self.format == ".npy":
             self._files[0].write(lambda f: np.save(f, E, allow_pickle=False))
             self._files[1].write(lambda f: _write_json_lines(f, paths))
@@ -213,7 +213,7 @@ class EmbeddingsOutput:
             self._files[0].write(lambda f: _write_parquet(f, E, paths, columns))
 
 
-def _drop_buffered_stdout() -> None:
+def silence_stdout() -> None:
     """Point stdout at /dev/null, so that Python's final flush of what could not be
     written does not fail a second time with its own message."""
     devnull = os.open(os.devnull, os.O_WRONLY)
