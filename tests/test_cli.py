@@ -178,7 +178,7 @@ def test_fit_saves_a_safe_model_that_embeds_like_in_python(model, notes, tmp_pat
     assert result.returncode == 0, result.stderr
     assert "embedded 18 of 18 files into 2 dimensions" in result.stderr
     header, paths, E = _read_csv(out)
-    assert header == ["path", "dim_00", "dim_01"] and paths == _clips(notes)
+    assert header == ["path", "timbre_00", "timbre_01"] and paths == _clips(notes)
     np.testing.assert_allclose(E, embedder.transform(_clips(notes)), rtol=1e-7)
 
 
