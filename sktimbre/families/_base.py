@@ -155,6 +155,16 @@ class DescriptorFamily(TransformerMixin, BaseEstimator):
         """
         raise NotImplementedError
 
+    def __setstate__(self, state):
+        # A family saved before one of its parameters existed gets that parameter's
+        # default (e.g. band_limit=None): what it computed then.
+        import inspect
+
+        defaults = {name: p.default for name, p in
+                    inspect.signature(type(self).__init__).parameters.items()
+                    if p.default is not inspect.Parameter.empty}
+        super().__setstate__({**defaults, **state})
+
     @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Validate the parameters and the clips; nothing is learned from them.

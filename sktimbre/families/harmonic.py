@@ -294,6 +294,8 @@ class FrameHarmonics(_TrackHarmonics):
                                  self.active_db)
         rows = []
         for s, (f0, voicing), active in zip(S, track, sounding, strict=True):
+            if not active.any():  # silence: every frame counts, none is voiced
+                active = np.ones_like(active)
             voiced = active & np.isfinite(f0)
             D = harmonic_descriptors_from_energies(*self._energies(s, f0, sr))
             if voiced.any():
