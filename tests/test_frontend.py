@@ -283,3 +283,16 @@ def test_a_rewritten_file_is_not_served_stale_rows(tmp_path, tones):
     assert os.stat(path).st_size == stamp.st_size
     second = MFCC().transform(frontend.transform([path]))
     assert not np.allclose(first, second)
+
+
+def test_a_clip_whose_analyses_would_not_fit_is_refused_before_any_is_computed(tones):
+    """A model file with hop_length=1 must not ask for tens of gigabytes."""
+    long = np.zeros(60 * SR, np.float32)
+    long[::100] = 0.1
+    family = MFCC(hop_length=1)  # 60 s at hop 1: 1.3 million frames of 1025 bins
+    with pytest.raises(InvalidClipError, match=r"clip 1 .*GiB, above the 2 GiB.*hop_length"):
+        family.fit_transform([tones[0], long])
+    rows, failures = extract(AudioFrontEnd(on_error="nan").transform([tones[0], long]),
+                             [family])
+    assert [f.index for f in failures] == [1] and np.isnan(rows[0][1]).all()
+    assert np.isfinite(rows[0][0]).all()

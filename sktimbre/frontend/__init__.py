@@ -40,7 +40,14 @@ from ._analyses import (
 from ._batch import ClipBatch, ClipStream, DecodeSettings, decode_clips
 from ._cache import RowCache
 from ._estimator import AudioFrontEnd, as_clips
-from ._executor import Extraction, analysis_groups, describe_batch, extract, iter_inputs
+from ._executor import (
+    ANALYSIS_BUDGET,
+    Extraction,
+    analysis_groups,
+    describe_batch,
+    extract,
+    iter_inputs,
+)
 from ._failures import ON_ERROR, ClipFailure
 
 __all__ = [
@@ -67,6 +74,7 @@ __all__ = [
     "Onsets",
     "as_analysis",
     "ON_ERROR",
+    "ANALYSIS_BUDGET",
     "trim_silence",
     "stft_magnitude",
     "stft_analysis",

@@ -63,6 +63,22 @@ class Analysis:
         """
         return n_samples
 
+    def nbytes(self, n_samples: int) -> int:
+        """Bytes this analysis of a clip of ``n_samples`` samples takes (an estimate).
+
+        The executor refuses a clip whose analyses would take more than its budget,
+        before computing any of them.
+
+        Parameters
+        ----------
+        n_samples : int
+
+        Returns
+        -------
+        nbytes : int
+        """
+        return 4 * n_samples
+
     def compute(self, inputs: tuple[np.ndarray, ...], sr: int) -> np.ndarray:
         """The analysis of a stack of clips.
 
@@ -133,6 +149,11 @@ class STFT(Analysis):
         # anyway, so each clip's STFT in the stack is exactly its STFT alone.
         return stft_frame_count(n_samples, self.n_fft, self.hop_length)
 
+    def nbytes(self, n_samples):
+        # float32 output, plus the float64 windowed frames of one clip while computing
+        frames = stft_frame_count(n_samples, self.n_fft, self.hop_length)
+        return (4 + 16) * (1 + self.n_fft // 2) * frames
+
     def compute(self, inputs, sr):
         (samples,) = inputs
         return stft_magnitude(samples, self.n_fft, self.hop_length, self.window)
@@ -167,6 +188,9 @@ class CQT(Analysis):
     fmin: float | None = None
     n_bins: int = 252
     bins_per_octave: int = 36
+
+    def nbytes(self, n_samples):
+        return 16 * self.n_bins * (1 + n_samples // self.hop_length)  # complex while computing
 
     def compute(self, inputs, sr):
         (samples,) = inputs
@@ -212,6 +236,10 @@ class MelSpectrogram(Analysis):
     def requires(self):
         return (self.stft,)
 
+    def nbytes(self, n_samples):
+        frames = stft_frame_count(n_samples, self.stft.n_fft, self.stft.hop_length)
+        return 4 * self.n_mels * frames + 4 * (1 + self.stft.n_fft // 2) * frames  # + power
+
     def compute(self, inputs, sr):
         from .._dsp.mel import mel_power
 
@@ -256,6 +284,9 @@ class F0(Analysis):
 
     def requires(self):
         return (self.stft,)
+
+    def nbytes(self, n_samples):
+        return 8 * (1 + self.stft.n_fft // 2)  # one averaged spectrum
 
     def compute(self, inputs, sr):
         from .._dsp.harmonic import estimate_f0
@@ -314,6 +345,11 @@ class F0Track(Analysis):
     def requires(self):
         return (self.stft,)
 
+    def nbytes(self, n_samples):
+        # the compressed band and its log-frequency pooling while computing, then 2 rows
+        frames = stft_frame_count(n_samples, self.stft.n_fft, self.stft.hop_length)
+        return 12 * (1 + self.stft.n_fft // 2) * frames
+
     def compute(self, inputs, sr):
         from .._dsp.pitch import f0_track
 
@@ -367,6 +403,10 @@ class Onsets(Analysis):
 
     def requires(self):
         return (self.mel,) + (() if self.f0 is None else (self.f0,))
+
+    def nbytes(self, n_samples):
+        frames = stft_frame_count(n_samples, self.mel.stft.n_fft, self.mel.stft.hop_length)
+        return 8 * self.mel.n_mels * frames
 
     def compute(self, inputs, sr):
         from .._dsp.onsets import detect_onsets

@@ -90,7 +90,8 @@ def decode_clips(items: Sequence, start: int, settings: DecodeSettings) -> ClipB
             clips.append(None)
             continue
         clips.append(y if settings.trim_db is None else trim_silence(y, top_db=settings.trim_db))
-    return ClipBatch(clips, sr=settings.sr, sources=sources, failures=failures)
+    return ClipBatch(clips, sr=settings.sr, sources=sources, failures=failures, start=start,
+                     on_error=settings.on_error)
 
 
 class ClipBatch(Sequence):
@@ -113,6 +114,11 @@ class ClipBatch(Sequence):
         The clips that failed to load, numbered in the ``X`` they came from.
     errors : dict of int to str, optional
         Deprecated (0.1): messages of failed clips; use ``failures``.
+    start : int, default=0
+        Position in ``X`` of the first clip (a chunk of a stream starts later).
+    on_error : {"raise", "warn", "nan"}, default="raise"
+        What becomes of a clip the executor cannot analyse (see
+        :class:`~sktimbre.AudioFrontEnd`).
 
     Attributes
     ----------
@@ -130,9 +136,12 @@ class ClipBatch(Sequence):
     [([0, 1, 2], (3, 1025, 9)), ([3], (1, 1025, 5))]
     """
 
-    def __init__(self, clips, *, sr: int, sources=None, failures=None, errors=None):
+    def __init__(self, clips, *, sr: int, sources=None, failures=None, errors=None, start=0,
+                 on_error="raise"):
         self.clips = list(clips)
         self.sr = int(sr)
+        self.start = int(start)
+        self.on_error = on_error
         self.sources = list(sources) if sources is not None else ["<array>"] * len(self.clips)
         self._failures = sorted(failures or [])
         if errors:
@@ -165,6 +174,21 @@ class ClipBatch(Sequence):
         failures : list of ClipFailure
         """
         return list(self._failures)
+
+    def refuse(self, i: int, reason: str) -> None:
+        """Take clip ``i`` (position in the batch) out, as a failure, per ``on_error``.
+
+        Raises
+        ------
+        InvalidClipError
+            With ``on_error="raise"``.
+        """
+        failure = ClipFailure(self.start + i, self.sources[i], reason)
+        if self.on_error == "raise":
+            raise failure.error()
+        self.clips[i] = None
+        self.valid[i] = False
+        self._failures = sorted(self._failures + [failure])
 
     def report_errors(self) -> None:
         """Warn with :class:`~sktimbre.io.ClipWarning` about every clip that failed."""

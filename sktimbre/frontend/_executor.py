@@ -36,6 +36,11 @@ from ._parallel import effective_n_jobs, run_chunks, single_blas_thread
 
 __all__ = ["Extraction", "extract", "describe_batch", "analysis_groups", "iter_inputs"]
 
+ANALYSIS_BUDGET = 2 * 2**30
+"""Bytes the analyses of one clip may take (2 GiB): a clip whose declared analyses
+would take more -- a very long clip, or settings such as ``hop_length=1`` -- is
+refused before any is computed, as an unusable clip (``on_error``)."""
+
 # Clips analysed (and described) together at most: larger stacks of spectrograms
 # outgrow the CPU caches, and the float64 intermediates of the families then cost
 # more in memory traffic than the vectorisation saves.
@@ -107,6 +112,7 @@ def describe_batch(batch: ClipBatch, families: Sequence) -> list[np.ndarray]:
     -------
     rows : list of ndarray of shape (len(batch), n_features)
     """
+    _refuse_oversized(batch, families)
     blocks = []
     for family in families:
         block = np.full((len(batch), len(family.get_feature_names_out())), np.nan)
@@ -114,6 +120,37 @@ def describe_batch(batch: ClipBatch, families: Sequence) -> list[np.ndarray]:
             block[idx] = family.describe(sr=batch.sr, **inputs)
         blocks.append(block)
     return blocks
+
+
+def _declared(families: Sequence) -> list[Analysis]:
+    """Every analysis the families declare, and those they are computed from."""
+    found: list[Analysis] = []
+
+    def visit(analysis):
+        if analysis not in found:
+            for required in analysis.requires():
+                visit(required)
+            found.append(analysis)
+
+    for family in families:
+        for analysis in family.required_analyses().values():
+            visit(analysis)
+    return found
+
+
+def _refuse_oversized(batch: ClipBatch, families: Sequence) -> None:
+    """Refuse, before computing anything, the clips whose analyses would not fit the budget."""
+    analyses = _declared(families)
+    for i, clip in enumerate(batch.clips):
+        if clip is None:
+            continue
+        need = sum(a.nbytes(len(clip)) for a in analyses if a not in batch._computed)
+        if need > ANALYSIS_BUDGET:
+            batch.refuse(i, (
+                f"analysing it would take {need / 2**30:.1f} GiB, above the "
+                f"{ANALYSIS_BUDGET / 2**30:.0f} GiB a clip may take ({len(clip) / batch.sr:.0f}"
+                " s with these analysis settings; a small hop_length multiplies the frames): "
+                "cut the clip, or raise hop_length"))
 
 
 def analysis_groups(batch: ClipBatch, analysis: Analysis) -> list[tuple[np.ndarray, np.ndarray]]:
