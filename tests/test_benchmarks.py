@@ -73,9 +73,34 @@ def test_speed_benchmark_reports_ratios(libraries, capsys):
     assert _load("speed").main([libraries[0], "--n-clips", "6", "--rounds", "1",
                                 "--n-jobs", "2"]) == 0
     out = capsys.readouterr().out
-    assert "| default union (untrimmed clips) |" in out and "x |" in out
+    assert "threadpool_limits(limits=1) around every timed call" in out
+    rows = [line for line in out.splitlines() if line.startswith("| default union")]
+    # CPU and wall time, and both ratios against the reference
+    cpu, wall, _, vs_cpu, vs_wall = [c.strip() for c in rows[0].split("|")[2:-1]]
+    assert float(cpu) > 0 and float(wall) > 0 and vs_cpu.endswith("x") and vs_wall.endswith("x")
     assert "| family: harmonic |" in out
-    assert "| 2 |" in out  # the parallel wall-clock comparison
+    # the parallel wall-clock comparison, with the fixed cost of a one-clip call
+    assert "| 1 |" in out and "| 16 |" in out
+    assert "Fixed cost per call (workers already running)" in out
+
+
+def test_speed_benchmark_times_phrases_and_a_long_take(libraries, capsys):
+    assert _load("speed").main([libraries[0], "--n-clips", "4", "--rounds", "1",
+                                "--n-jobs", "1", "--threads", "2", "--phrases", libraries[1],
+                                "--long-take", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "threadpool_limits(limits=2)" in out
+    phrases = [line for line in out.splitlines() if line.startswith("| phrases |")]
+    assert phrases[0].rstrip(" |").endswith("x")  # cost per audio-s against the notes'
+    take = out[out.index("## Long take"):].splitlines()
+    row = [line for line in take if line.startswith("| 0.1 |")]  # 3 s = 0.05 min
+    assert len(row) == 1 and float(row[0].split("|")[4]) > 0  # CPU s per audio-min
+    assert "Parallel" not in out
+
+
+def test_speed_benchmark_refuses_zero_threads(libraries):
+    with pytest.raises(SystemExit):
+        _load("speed").main([libraries[0], "--threads", "0"])
 
 
 def test_memory_benchmark_reports_peak_ratio_and_refuses_a_long_clip(libraries, capsys):
