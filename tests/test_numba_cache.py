@@ -30,7 +30,8 @@ def test_probe_cache_is_filled_before_the_worker_imports_librosa():
 
 
 def test_xdist_workers_start_on_a_filled_numba_cache(tmp_path):
-    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba"), _PROBE: "1"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}  # not a worker
+    env.update({"NUMBA_CACHE_DIR": str(tmp_path / "numba"), _PROBE: "1"})  # a cold cache
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-n", "2", "-p", "no:cacheprovider", "-q",
          f"{os.path.abspath(__file__)}::test_probe_cache_is_filled_before_the_worker_imports_librosa"],
