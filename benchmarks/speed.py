@@ -227,7 +227,7 @@ def _long_take(args, rng, notes_cost):
           "in a fresh process (max_duration=None)\n")
     _table(["audio min", "CPU s", "wall s", "CPU s per audio-min", "notes: CPU s per audio-min",
             "peak RSS before MiB", "peak RSS growth MiB", "decoded take MiB"],
-           [[f"{minutes:.1f}", f"{r['cpu_s']:.2f}", f"{r['wall_s']:.2f}",
+           [[f"{minutes:.2f}", f"{r['cpu_s']:.2f}", f"{r['wall_s']:.2f}",
              f"{r['cpu_s'] / minutes:.2f}", f"{60 * notes_cost:.2f}",
              f"{r['peak_before_mib']:.0f}", f"{r['peak_growth_mib']:.0f}",
              f"{take.nbytes / 2**20:.0f}"]])
