@@ -37,7 +37,9 @@ Options add:
   to cost at most 1.5x per second of audio);
 * ``--long-take SECONDS``: one take of that length, made by concatenating clips of
   ``data_dir`` and written to a FLAC file, embedded in a fresh process: CPU seconds
-  per minute of audio and the growth of peak resident memory during ``transform``;
+  per minute of audio and the growth of peak resident memory during ``transform``
+  (capped by ``--long-take-max-mib``, half the RAM by default: a take that needs
+  more is reported as a MemoryError, instead of waking the OOM killer);
 * ``--n-jobs N`` (default 2; 1 skips it): the default embedder with ``n_jobs=N``
   against ``n_jobs=1`` in wall-clock time (the main process's CPU time would not
   count the workers' work) on ``--parallel-clips`` clips, and the fixed cost per
@@ -186,7 +188,25 @@ def _one_process(args, rng):
     return notes_cost
 
 
-def _long_take_child(wav: str, threads: int) -> dict:
+def _limit_address_space(extra_mib: float) -> None:
+    """Let this process map at most ``extra_mib`` more: a MemoryError, not the OOM killer."""
+    try:
+        with open("/proc/self/statm") as f:  # Linux: virtual size in pages
+            vm = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        return
+    limit = vm + int(extra_mib * 2**20)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
+
+
+def _half_the_ram_mib() -> float:
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**21
+    except (AttributeError, ValueError, OSError):  # no sysconf (Windows)
+        return 4096.0
+
+
+def _long_take_child(wav: str, threads: int, max_mib: float) -> dict:
     """In a fresh process: embed one long file, report CPU, wall and peak RSS growth."""
     import soundfile as sf
     from threadpoolctl import threadpool_limits
@@ -197,13 +217,17 @@ def _long_take_child(wav: str, threads: int) -> dict:
     start, _ = sf.read(wav, frames=2 * SR, dtype="float32")
     embedder.transform([start])  # imports, numba compilation, caches
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    _limit_address_space(max_mib)
+    result = {"audio_s": sf.info(wav).duration, "peak_before_mib": before}
     with threadpool_limits(limits=threads):
         cpu, wall = time.process_time(), time.perf_counter()
-        embedder.transform([wav])
+        try:
+            embedder.transform([wav])
+        except Exception as exc:  # MemoryError, or the library's error naming the clip
+            return {**result, "error": f"{type(exc).__name__}: {exc}"[:300]}
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"audio_s": sf.info(wav).duration, "cpu_s": cpu, "wall_s": wall,
-            "peak_before_mib": before, "peak_growth_mib": after - before}
+    return {**result, "cpu_s": cpu, "wall_s": wall, "peak_growth_mib": after - before}
 
 
 def _long_take(args, rng, notes_cost):
@@ -217,14 +241,23 @@ def _long_take(args, rng, notes_cost):
     with tempfile.TemporaryDirectory() as tmp:
         wav = os.path.join(tmp, "long_take.flac")
         sf.write(wav, take, SR)
-        out = subprocess.run([sys.executable, os.path.abspath(__file__), args.data_dir,
-                              "--threads", str(args.threads), "--long-take-child", wav],
-                             check=True, capture_output=True, text=True).stdout
-    r = json.loads(out.strip().splitlines()[-1])
-    minutes = r["audio_s"] / 60
+        child = subprocess.run([sys.executable, os.path.abspath(__file__), args.data_dir,
+                                "--threads", str(args.threads), "--long-take-child", wav,
+                                "--long-take-max-mib", str(args.long_take_max_mib)],
+                               capture_output=True, text=True)
     print(f"\n## Long take: {len(paths)} clips of {os.path.basename(args.data_dir)} "
-          f"concatenated, {r['audio_s']:.0f} s, one FLAC file, default embedder transform "
-          "in a fresh process (max_duration=None)\n")
+          f"concatenated, {len(take) / SR:.0f} s, one FLAC file, default embedder transform "
+          f"in a fresh process (max_duration=None), allowed {args.long_take_max_mib:.0f} MiB "
+          "more memory\n")
+    if child.returncode:
+        print(f"The process failed (exit status {child.returncode}): "
+              f"{child.stderr.strip()[-500:]}")
+        return
+    r = json.loads(child.stdout.strip().splitlines()[-1])
+    if "error" in r:
+        print(f"transform failed: {r['error']}")
+        return
+    minutes = r["audio_s"] / 60
     _table(["audio min", "CPU s", "wall s", "CPU s per audio-min", "notes: CPU s per audio-min",
             "peak RSS before MiB", "peak RSS growth MiB", "decoded take MiB"],
            [[f"{minutes:.2f}", f"{r['cpu_s']:.2f}", f"{r['wall_s']:.2f}",
@@ -285,13 +318,19 @@ def main(argv=None) -> int:
     parser.add_argument("--parallel-clips", type=int, default=900,
                         help="clips for the parallel comparison (default 900: each call "
                         "has a fixed worker overhead, which a real corpus amortises)")
+    parser.add_argument("--long-take-max-mib", type=float,
+                        default=_half_the_ram_mib(),
+                        help="memory the long take's transform may add (default: half the "
+                        "RAM); beyond it the run reports a MemoryError instead of "
+                        "inviting the OOM killer")
     parser.add_argument("--long-take-child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.threads < 1:
         parser.error(f"--threads must be at least 1, got {args.threads}")
     warnings.simplefilter("ignore")  # librosa's notes about short CQT octaves
     if args.long_take_child:
-        print(json.dumps(_long_take_child(args.long_take_child, args.threads)))
+        print(json.dumps(_long_take_child(args.long_take_child, args.threads,
+                                          args.long_take_max_mib)))
         return 0
 
     import librosa

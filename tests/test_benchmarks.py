@@ -100,6 +100,13 @@ def test_speed_benchmark_times_phrases_and_a_long_take(libraries, capsys):
     assert "Parallel" not in out
 
 
+def test_speed_benchmark_reports_a_long_take_that_needs_too_much_memory(libraries, capsys):
+    # a take whose transform needs more than allowed is reported, the benchmark goes on
+    assert _load("speed").main([libraries[0], "--n-clips", "2", "--rounds", "1", "--n-jobs",
+                                "1", "--long-take", "3", "--long-take-max-mib", "1"]) == 0
+    assert "transform failed: MemoryError" in capsys.readouterr().out
+
+
 def test_speed_benchmark_refuses_zero_threads(libraries):
     with pytest.raises(SystemExit):
         _load("speed").main([libraries[0], "--threads", "0"])
