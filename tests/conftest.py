@@ -1,9 +1,65 @@
-"""Shared fixtures: synthetic audio only, never the data sets."""
+"""Shared fixtures: synthetic audio only, never the data sets.
+
+Also fills numba's on-disk cache for librosa once, in the process that starts the
+others, before any test runs (see :func:`pytest_configure`).
+"""
+
+import importlib
+import pkgutil
+import time
 
 import numpy as np
 import pytest
 
 SR = 22050
+_NUMBA_WARMUP = pytest.StashKey[tuple]()  # (modules imported, seconds) of the numba warm-up
+
+
+def _compile_librosa_numba() -> int:
+    """Import every librosa module, so its numba gufuncs are compiled and cached now.
+
+    librosa declares its ``guvectorize``/``vectorize`` kernels with explicit
+    signatures and ``cache=True``: numba compiles them when their module is
+    imported and writes two cache entries per kernel: the kernel, and the gufunc
+    wrapper that calls it by its symbol name -- a name that carries a counter of
+    what the process compiled before, so it differs from process to process. Two
+    processes compiling the same kernel at once on a cold cache (pytest-xdist
+    workers, or the joblib workers of an ``n_jobs=2`` test) can leave the kernel
+    from one and the wrapper from the other: the wrapper then calls a null
+    pointer, and every later process that loads the pair dies with a segmentation
+    fault (numba issue #10128; seen as ``estimate_tuning -> piptrack ->
+    _parabolic_interpolation`` in ``Chroma``). Compiled here by one process, the
+    cache is complete before any other starts, and the others only read it.
+    """
+    import librosa
+
+    n = 0
+    for module in pkgutil.walk_packages(librosa.__path__, "librosa."):
+        if module.name.startswith("librosa.display"):  # matplotlib, and no numba
+            continue
+        try:
+            importlib.import_module(module.name)
+        except ImportError:  # an optional dependency of librosa that is not installed
+            continue
+        n += 1
+    return n
+
+
+def pytest_configure(config):
+    """Fill numba's cache before pytest-xdist starts its workers (and before any test)."""
+    if hasattr(config, "workerinput"):  # an xdist worker: the controller has done it
+        return
+    start = time.perf_counter()
+    n_modules = _compile_librosa_numba()
+    config.stash[_NUMBA_WARMUP] = (n_modules, time.perf_counter() - start)
+
+
+def pytest_report_header(config):
+    if _NUMBA_WARMUP in config.stash:
+        n_modules, seconds = config.stash[_NUMBA_WARMUP]
+        return (f"numba: librosa's compiled kernels cached before the tests "
+                f"({n_modules} modules imported in {seconds:.1f} s)")
+    return None
 
 
 def harmonic_tone(f0, *, duration=0.5, sr=SR, n_harmonics=10, decay=3.0, seed=0):

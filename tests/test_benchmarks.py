@@ -109,9 +109,43 @@ def test_speed_benchmark_reports_ratios(libraries, capsys):
     assert _load("speed").main([libraries[0], "--n-clips", "6", "--rounds", "1",
                                 "--n-jobs", "2"]) == 0
     out = capsys.readouterr().out
-    assert "| default union (untrimmed clips) |" in out and "x |" in out
+    assert "threadpool_limits(limits=1) around every timed call" in out
+    rows = [line for line in out.splitlines() if line.startswith("| default union")]
+    # CPU and wall time, and both ratios against the reference
+    cpu, wall, _, vs_cpu, vs_wall = [c.strip() for c in rows[0].split("|")[2:-1]]
+    assert float(cpu) > 0 and float(wall) > 0 and vs_cpu.endswith("x") and vs_wall.endswith("x")
     assert "| family: harmonic |" in out
-    assert "| 2 |" in out  # the parallel wall-clock comparison
+    # the parallel wall-clock comparison, with the fixed cost of a one-clip call
+    assert "| 1 |" in out and "| 16 |" in out
+    assert "Fixed cost per call (workers already running)" in out
+
+
+def test_speed_benchmark_times_phrases_and_a_long_take(libraries, capsys):
+    assert _load("speed").main([libraries[0], "--n-clips", "4", "--rounds", "1",
+                                "--n-jobs", "1", "--threads", "2", "--phrases", libraries[1],
+                                "--long-take", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "threadpool_limits(limits=2)" in out
+    phrases = [line for line in out.splitlines() if line.startswith("| phrases |")]
+    assert phrases[0].rstrip(" |").endswith("x")  # cost per audio-s against the notes'
+    take = [line for line in out[out.index("## Long take"):].splitlines()
+            if line.startswith("| ")]
+    assert "CPU s per audio-min" in take[0] and "peak RSS growth MiB" in take[0]
+    minutes, cpu_per_minute = (float(take[1].split("|")[i]) for i in (1, 4))
+    assert minutes == pytest.approx(0.05, abs=0.01) and cpu_per_minute > 0  # 3 s = 0.05 min
+    assert "Parallel" not in out
+
+
+def test_speed_benchmark_reports_a_long_take_that_needs_too_much_memory(libraries, capsys):
+    # a take whose transform needs more than allowed is reported, the benchmark goes on
+    assert _load("speed").main([libraries[0], "--n-clips", "2", "--rounds", "1", "--n-jobs",
+                                "1", "--long-take", "3", "--long-take-max-mib", "1"]) == 0
+    assert "transform failed: MemoryError" in capsys.readouterr().out
+
+
+def test_speed_benchmark_refuses_zero_threads(libraries):
+    with pytest.raises(SystemExit):
+        _load("speed").main([libraries[0], "--threads", "0"])
 
 
 def test_memory_benchmark_reports_peak_ratio_and_refuses_a_long_clip(libraries, capsys):
