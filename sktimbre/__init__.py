@@ -31,6 +31,10 @@ def __getattr__(name):
         from .pretrained import load_pretrained_embedder
 
         return load_pretrained_embedder
+    if name == "TimbreIndex":  # issue 15: the similarity index of a sample library
+        from .index import TimbreIndex
+
+        return TimbreIndex
     raise AttributeError(f"module 'sktimbre' has no attribute {name!r}")
 
 __all__ = [
@@ -47,6 +51,7 @@ __all__ = [
     "make_timbre_embedder",
     "seed_feature_union",
     "load_pretrained_embedder",
+    "TimbreIndex",
     "save",
     "load",
     "InvalidClipError",
