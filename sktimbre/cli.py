@@ -28,6 +28,11 @@ examples:
       fit the default embedder on your labelled clips, save it (no pickle)
   sktimbre embed new_clips/ --model my_model.skt -o new.npz
   sktimbre info my_model.skt
+  sktimbre index my_samples/ -o library.skx [--update]
+      embed a sample library once; --update re-embeds only new and changed files
+  sktimbre similar kick.wav --index library.skx --top 10
+  sktimbre map --index library.skx -o library.html
+      an interactive map of the library: hover, click to play, nearest sounds
 
 Models: files written by `sktimbre fit` or sktimbre.save(), or "default" (the
 pretrained embedder that ships with sktimbre). `sktimbre COMMAND --help` says more.
@@ -222,32 +227,6 @@ def _cmd_embed(args) -> int:
     return status if ok else 1
 
 
-def _cmd_similar(args) -> int:
-    query = args.query
-    candidates = [p for p in _expand(args.paths) if os.path.realpath(p) != os.path.realpath(query)]
-    if not candidates:
-        raise _UsageError("no clips to compare the query with")
-    embedder = _load_model(args.model)
-    E, ok, failures = _embed_files(
-        embedder, [query] + candidates, n_jobs=args.jobs, label="comparing"
-    )
-    if not ok or ok[0] != query:
-        reason = next((r for p, r in failures if p == query), "failed")
-        print(
-            f"sktimbre: error: the query {query} could not be embedded: {reason}", file=sys.stderr
-        )
-        return 1
-    unit = E / np.linalg.norm(E, axis=1, keepdims=True)
-    distance = 1.0 - unit[1:] @ unit[0]
-    order = np.argsort(distance, kind="stable")[: args.top]
-    names = [ok[1 + i] for i in order]
-    print(f"nearest to {query} (cosine distance; model: {args.model or 'default'})")
-    print(f"{'rank':>4}  {'distance':>8}  clip")
-    for rank, (i, name) in enumerate(zip(order, names, strict=True), start=1):
-        print(f"{rank:>4}  {distance[i]:8.3f}  {name}")
-    return _report_failures(failures, args.skip_errors)
-
-
 def _cmd_fit(args) -> int:
     from .embedder import fit_in_chunks, make_timbre_embedder
     from .io import read_manifest
@@ -398,6 +377,7 @@ def _fill(text: str) -> str:
 
 def _parser() -> argparse.ArgumentParser:
     from . import __version__
+    from ._library_cli import add_library_commands, add_similar_options, cmd_similar
 
     raw = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(
@@ -406,7 +386,7 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=raw,
         description="Timbre vectors for recordings of instrument notes: embed audio files,\n"
         "find the clips that sound alike, fit an embedder on your own labelled\n"
-        "clips, describe a saved one.",
+        "clips, describe a saved one; index and map a sample library.",
     )
     parser.add_argument("--version", action="version", version=f"sktimbre {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -482,14 +462,16 @@ examples:
 examples:
   sktimbre similar examples/audio/piano_C4.flac examples/audio
   sktimbre similar mystery.wav library/ --top 10 --model my_model.skt
+  sktimbre similar a.wav b.wav --index library.skx --format csv
 """,
     )
     similar.add_argument("query", metavar="QUERY", help="the audio file to match")
     similar.add_argument(
         "paths",
-        nargs="+",
+        nargs="*",
         metavar="PATH",
-        help="audio files or folders to search (QUERY itself is skipped)",
+        help="audio files or folders to search (QUERY itself is skipped); with --index, "
+        "more queries",
     )
     similar.add_argument(
         "-k",
@@ -505,7 +487,9 @@ examples:
         help="exit with status 0 even if some files could not be embedded",
     )
     common(similar)
-    similar.set_defaults(run=_cmd_similar)
+    # ---- sample libraries (issue 15): --index, --metric, --format; `index`, `map`
+    add_similar_options(similar)
+    similar.set_defaults(run=cmd_similar)
 
     fit = sub.add_parser(
         "fit",
@@ -559,6 +543,7 @@ examples:
     )
     info.add_argument("model", metavar="MODEL", help="a saved embedder, or 'default'")
     info.set_defaults(run=_cmd_info, jobs=None)
+    add_library_commands(sub, common, raw)  # sample libraries (issue 15): index, map
     return parser
 
 
@@ -603,4 +588,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    # `python -m sktimbre.cli`: run the package's module, not this __main__ copy of it,
+    # so that its helpers (used by sktimbre._library_cli) and its errors are one class
+    from sktimbre.cli import main as _main
+
+    raise SystemExit(_main())

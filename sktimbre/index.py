@@ -1062,6 +1062,14 @@ def _read_npy(archive, sizes, name, dtype, shape, where) -> np.ndarray:
 def _embedder_bytes(embedder, trusted=None) -> bytes:
     from .persistence import save
 
+    # The front end keeps the failures of its last transform (ClipFailure tuples),
+    # which the safe format does not store: they are no part of the model.
+    steps = [step for _, step in getattr(embedder, "steps", [])] or [embedder]
+    if any(getattr(step, "failures_", None) for step in steps):
+        embedder = copy.deepcopy(embedder)
+        for _, step in getattr(embedder, "steps", [("", embedder)]):
+            if getattr(step, "failures_", None):
+                step.failures_ = []
     buffer = io.BytesIO()
     save(embedder, buffer, trusted=trusted)
     return buffer.getvalue()
