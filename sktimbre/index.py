@@ -361,6 +361,7 @@ class TimbreIndex(BaseEstimator):
         self.stamps_ = stamps
         self.pitch_hz_ = np.asarray(pitch, dtype=np.float32)
         self._row_of = None  # id -> row, built when first needed
+        self._sq_norms = None  # squared norms of the vectors, idem
 
     # ------------------------------------------------------------------ embedding
 
@@ -481,7 +482,10 @@ class TimbreIndex(BaseEstimator):
         n = len(self.vectors_)
         extra = 1 if exclude_self and (self_rows >= 0).any() else 0
         n_found = min(int(k) + extra, n)
-        distances, rows = _exact_knn(self.vectors_, queries, n_found, self.metric)
+        if getattr(self, "_sq_norms", None) is None:
+            self._sq_norms = np.einsum("ij,ij->i", self.vectors_, self.vectors_)
+        distances, rows = _exact_knn(self.vectors_, queries, n_found, self.metric,
+                                     sq_norms=self._sq_norms)
         if extra:
             distances, rows = _drop_self(distances, rows, self_rows, min(int(k), n - 1))
         else:
@@ -539,6 +543,9 @@ class TimbreIndex(BaseEstimator):
     def save(self, path, *, trusted=None) -> None:
         """Write the index to a ``.skx`` file: data only, no pickle.
 
+        The file is replaced only once the new one is complete: an interrupted
+        save leaves the previous one intact.
+
         Parameters
         ----------
         path : str or path-like
@@ -583,15 +590,24 @@ class TimbreIndex(BaseEstimator):
             "n_features_in": int(self.n_features_in_) if hasattr(self, "n_features_in_")
             else None,
         }
-        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            _write_member(archive, "index.json", json.dumps(spec, indent=1, sort_keys=True,
-                                                            allow_nan=False).encode())
-            _write_member(archive, "vectors.npy", _npy(self.vectors_))
-            _write_member(archive, "ids.json", json.dumps(ids).encode())
-            _write_member(archive, "stamps.npy", _npy(self.stamps_))
-            _write_member(archive, "pitch.npy", _npy(self.pitch_hz_))
-            if embedder_bytes is not None:
-                _write_member(archive, "embedder.skt", embedder_bytes)
+        # written beside the target, then renamed over it: an interrupted save (or a
+        # full disk) leaves the previous index as it was
+        target = os.fspath(path)
+        partial = f"{target}.{os.getpid()}.partial"
+        try:
+            with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                _write_member(archive, "index.json", json.dumps(
+                    spec, indent=1, sort_keys=True, allow_nan=False).encode())
+                _write_member(archive, "vectors.npy", _npy(self.vectors_))
+                _write_member(archive, "ids.json", json.dumps(ids).encode())
+                _write_member(archive, "stamps.npy", _npy(self.stamps_))
+                _write_member(archive, "pitch.npy", _npy(self.pitch_hz_))
+                if embedder_bytes is not None:
+                    _write_member(archive, "embedder.skt", embedder_bytes)
+            os.replace(partial, target)
+        finally:
+            if os.path.exists(partial):
+                os.remove(partial)
 
     @classmethod
     def load(cls, path, *, trusted=None) -> TimbreIndex:
@@ -929,22 +945,23 @@ def _pitch_hz(items, n_jobs) -> np.ndarray:
     return np.concatenate(out)
 
 
-def _exact_knn(vectors: np.ndarray, queries: np.ndarray, k: int, metric: str):
+def _exact_knn(vectors: np.ndarray, queries: np.ndarray, k: int, metric: str, *,
+               sq_norms: np.ndarray | None = None):
     """The ``k`` nearest rows of ``vectors`` to each query, nearest first.
 
-    Scores come from float32 matrix products over blocks of rows, each block
-    reduced to its best ``k + margin`` candidates; the survivors' distances are
-    then computed exactly in float64 and sorted (ties by row), so that the result
-    is that of a float64 brute-force search."""
+    Scores come from float32 matrix products over blocks of rows; each query keeps
+    its best ``k + margin`` candidates so far, and a later block contributes only
+    the scores below the worst of them. The survivors' distances are then computed
+    exactly in float64 and sorted (ties by row), so that the result is that of a
+    float64 brute-force search."""
     n, m = len(vectors), len(queries)
     keep = min(n, k + _CANDIDATE_MARGIN)
     Q = queries.astype(np.float32)
+    sq_norm = np.einsum("ij,ij->i", vectors, vectors) if sq_norms is None else sq_norms
     if metric == "cosine":
         Q /= np.maximum(np.linalg.norm(Q, axis=1, keepdims=True), 1e-30)
-        norms = np.linalg.norm(vectors, axis=1)
+        norms = np.sqrt(sq_norm)
         weight = np.divide(-1.0, norms, out=np.zeros_like(norms), where=norms > 0)
-    else:
-        sq_norm = np.einsum("ij,ij->i", vectors, vectors)
     q_block = max(1, min(m, 1024))
     r_block = max(8192, _BLOCK_ELEMENTS // q_block)
     distances = np.empty((m, k))
@@ -960,13 +977,28 @@ def _exact_knn(vectors: np.ndarray, queries: np.ndarray, k: int, metric: str):
             else:  # |v|^2 - 2 q.v: |q - v|^2 less the query's own |q|^2
                 S *= -2.0
                 S += sq_norm[r0:r0 + r_block]
-            if S.shape[1] > keep:
-                top = np.argpartition(S, keep - 1, axis=1)[:, :keep]
-                S = np.take_along_axis(S, top, axis=1)
+            if best_score.shape[1] == keep:
+                # only scores below each query's worst kept one can enter: few, once a
+                # block or two has been seen (a comparison is far cheaper than a
+                # partition of the whole block)
+                hit_q, hit_r = np.nonzero(S < best_score.max(axis=1, keepdims=True))
+                if not len(hit_q):
+                    continue
+                counts = np.bincount(hit_q, minlength=len(Qb))
+                slot = np.arange(len(hit_q)) - (np.cumsum(counts) - counts)[hit_q]
+                new_score = np.full((len(Qb), counts.max()), np.inf, dtype=np.float32)
+                new_row = np.zeros((len(Qb), counts.max()), dtype=np.int64)
+                new_score[hit_q, slot] = S[hit_q, hit_r]
+                new_row[hit_q, slot] = hit_r + r0
+            elif S.shape[1] > keep:
+                new_row = np.argpartition(S, keep - 1, axis=1)[:, :keep]
+                new_score = np.take_along_axis(S, new_row, axis=1)
+                new_row += r0
             else:
-                top = np.broadcast_to(np.arange(S.shape[1]), S.shape)
-            best_score = np.concatenate([best_score, S], axis=1)
-            best_row = np.concatenate([best_row, top + r0], axis=1)
+                new_score = S
+                new_row = np.broadcast_to(np.arange(r0, r0 + S.shape[1]), S.shape)
+            best_score = np.concatenate([best_score, new_score], axis=1)
+            best_row = np.concatenate([best_row, new_row], axis=1)
             if best_score.shape[1] > keep:
                 top = np.argpartition(best_score, keep - 1, axis=1)[:, :keep]
                 best_score = np.take_along_axis(best_score, top, axis=1)
@@ -1012,7 +1044,9 @@ def _npy(a: np.ndarray) -> bytes:
 
 def _write_member(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
     info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
-    info.compress_type = zipfile.ZIP_DEFLATED
+    # JSON (paths) compresses well; float vectors hardly do, and are read faster stored
+    info.compress_type = zipfile.ZIP_DEFLATED if name.endswith(".json") else \
+        zipfile.ZIP_STORED
     info.external_attr = 0o644 << 16
     archive.writestr(info, data)
 

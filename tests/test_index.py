@@ -306,6 +306,20 @@ def test_save_and_load_round_trip(tmp_path, library):
     assert (tmp_path / "again.skx").read_bytes() == path.read_bytes()
 
 
+def test_an_interrupted_save_leaves_the_previous_index(tmp_path, monkeypatch):
+    path = tmp_path / "library.skx"
+    TimbreIndex(embedder=None).fit(np.eye(3), ids=["a", "b", "c"]).save(path)
+    before = path.read_bytes()
+
+    def full_disk(a):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(index_module, "_npy", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        TimbreIndex(embedder=None).fit(np.eye(4)).save(path)
+    assert path.read_bytes() == before and os.listdir(tmp_path) == ["library.skx"]
+
+
 def test_save_and_load_without_embedder_keeps_integer_ids(tmp_path):
     index = TimbreIndex(embedder=None).fit(np.random.default_rng(0).normal(size=(5, 3)))
     index.save(tmp_path / "v.skx")
