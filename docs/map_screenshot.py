@@ -75,7 +75,7 @@ def _position(driver, name: str) -> tuple[int, list]:
 
 
 def screenshots(library: str, label_column: str, select: str | None, hover: str | None,
-                search: str, n_jobs: int) -> list[str]:
+                search: str, n_jobs: int, index_cache: str | None = None) -> list[str]:
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
 
@@ -83,7 +83,12 @@ def screenshots(library: str, label_column: str, select: str | None, hover: str 
     from sktimbre.io import read_manifest
     from sktimbre.timbre_map import write_map
 
-    index = TimbreIndex(n_jobs=n_jobs, verbose=True).fit([library])
+    if index_cache and os.path.exists(index_cache):
+        index = TimbreIndex.load(index_cache)
+    else:
+        index = TimbreIndex(n_jobs=n_jobs, verbose=True).fit([library])
+        if index_cache:
+            index.save(index_cache)
     manifest = os.path.join(library, "manifest.csv")
     if os.path.exists(manifest):
         paths, labels = read_manifest(manifest, label_column)
@@ -125,10 +130,12 @@ def main(argv=None) -> int:
     parser.add_argument("--hover", help="end of the file name of the sound to hover")
     parser.add_argument("--search", default="piano")
     parser.add_argument("-j", "--jobs", type=int, default=1)
+    parser.add_argument("--index-cache", metavar="INDEX",
+                        help="index of --library: loaded if it exists, else built and saved")
     args = parser.parse_args(argv)
     print(demo_page(args.jobs))
     for path in screenshots(args.library, args.label_column, args.select, args.hover,
-                            args.search, args.jobs):
+                            args.search, args.jobs, args.index_cache):
         print(path)
     return 0
 

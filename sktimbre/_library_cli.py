@@ -36,7 +36,7 @@ or, with --embed-audio, inlined as MP3 previews of the first seconds of each
 file (about 5 kB per second of preview).
 
 Layout: t-SNE keeps neighbourhoods and shows clusters; above 5000 sounds it is
-fitted on 5000 of them (about a minute on one core) and the others are placed
+fitted on 5000 of them (one to two minutes on one core) and the others are placed
 among their nearest fitted neighbours. PCA is instant but blurs clusters.
 
 examples:

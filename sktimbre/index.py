@@ -683,6 +683,11 @@ class TimbreIndex(BaseEstimator):
                     ("default" if name == "default" else embedder),
                     metric=params.get("metric", "cosine"), pitch=bool(params.get("pitch")),
                     on_error=params.get("on_error", "warn"))
+        try:
+            index._validate_params()
+        except ValueError as exc:
+            raise UntrustedTypeError(f"{where}: index.json holds invalid parameters "
+                                     f"({exc})") from None
         index.embedder_ = embedder
         index._set_items(vectors, _object_array(ids), stamps, pitch)
         if spec.get("n_features_in") is not None:
@@ -720,11 +725,6 @@ class TimbreIndex(BaseEstimator):
             return False
         return _fingerprint(_embedder_bytes(embedder)) == _fingerprint(
             _embedder_bytes(self.embedder_))
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.non_deterministic = False
-        return tags
 
 
 # ---------------------------------------------------------------------------- helpers

@@ -33,8 +33,8 @@ __all__ = ["build_map_html", "write_map", "map_layout"]
 
 # Above this many points, t-SNE is fitted on a random subset of this size and the
 # other points are placed among their nearest fitted neighbours: t-SNE's cost grows
-# faster than linearly (benchmarks/index.py --map: ~40 s for 5,000 points on one
-# core, ~150 s for 10,000), placing the rest costs a nearest-neighbour search.
+# faster than linearly (benchmarks/index.py --map, one busy core: 20 s for 2,000
+# points, 81 s for 5,000), placing the rest costs a nearest-neighbour search.
 MAX_TSNE_POINTS = 5000
 
 _PALETTE = (  # distinguishable on a light background; then generated hues

@@ -355,6 +355,9 @@ def _npy(a, allow_pickle=False):
     ({"index.json": json.dumps({"format": "sktimbre-index", "format_version": 99}).encode()},
      "newer than this sktimbre reads"),
     ({"ids.json": b'[{"a": 1}, 2, 3]'}, "must list 3 strings or integers"),
+    ({"index.json": json.dumps({
+        "format": "sktimbre-index", "format_version": 1, "n_items": 3, "n_dims": 2,
+        "params": {"metric": "manhattan"}, "embedder": None}).encode()}, "invalid parameters"),
 ])
 def test_load_refuses_what_is_not_plain_index_data(tmp_path, damage, message):
     path = tmp_path / "damaged.skx"

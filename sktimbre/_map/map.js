@@ -301,12 +301,13 @@
     chip.className = "chip";
     chip.style.background = category.colour;
     var name = document.createElement("span");
+    name.className = "name";
     name.textContent = category.name;
     var size = document.createElement("span");
     size.className = "n";
     size.textContent = category.count;
     li.append(chip, name, size);
-    li.title = "click: show or hide";
+    li.title = category.name + " (" + category.count + "): click to show or hide";
     li.addEventListener("click", function () {
       state.hiddenCategories[c] = state.hiddenCategories[c] ? 0 : 1;
       li.classList.toggle("off", !!state.hiddenCategories[c]);
