@@ -77,7 +77,7 @@ class TimbreIndex(BaseEstimator):
     Build it from audio (files, folders, arrays: embedded with ``embedder``) or
     from vectors computed elsewhere; :meth:`query` returns the nearest items of
     new clips or vectors by exact search (block-wise matrix products, no
-    approximation: about 30 ms for one query among a million items, see
+    approximation: about 70 ms for one query among a million items, see
     ``benchmarks/index.py``); :meth:`update` re-embeds only the files that are
     new or changed since and drops those deleted; :meth:`save` and :meth:`load`
     keep it in a ``.skx`` file that holds data only (no pickle). ``sktimbre
