@@ -54,12 +54,10 @@ def _reference(paths):
 
 def _union_runner(make_union, trim_db=None):
     from sktimbre import AudioFrontEnd
-    from sktimbre.embedder import _union_analyses
 
     def run(paths):
         union = make_union()
-        batch = AudioFrontEnd(analyses=_union_analyses(union), trim_db=trim_db).transform(paths)
-        return union.fit_transform(batch)
+        return union.fit_transform(AudioFrontEnd(trim_db=trim_db).transform(paths))
 
     return run
 

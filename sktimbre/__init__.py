@@ -20,7 +20,7 @@ from .families import (
 )
 from .frontend import AudioFrontEnd, ClipBatch
 from .io import ClipWarning, InvalidClipError
-from .persistence import load, save
+from .persistence import InvalidModelFileError, load, save
 
 __version__ = "0.1.0"
 
@@ -56,5 +56,6 @@ __all__ = [
     "load",
     "InvalidClipError",
     "ClipWarning",
+    "InvalidModelFileError",
     "__version__",
 ]

@@ -10,7 +10,7 @@ from sklearn.neighbors import NeighborhoodComponentsAnalysis
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from ._nanrows import NaNRowsPassthrough
+from ._sklearn_compat import wrap_data_with_container
 from .families import (
     MFCC,
     Chroma,
@@ -21,8 +21,9 @@ from .families import (
     TemporalEnvelope,
 )
 from .families._base import DescriptorFamily
-from .frontend import AudioFrontEnd, ClipStream
-from .projection import PitchNullProjection
+from .frontend import AudioFrontEnd, ClipBatch, ClipStream, as_clips, extract
+from .persistence import register_trusted_type
+from .projection import PitchNullProjection, TimbreProjection
 
 __all__ = ["make_timbre_embedder", "seed_feature_union", "default_feature_union", "FamilyUnion",
            "extract_features", "fit_in_chunks", "PROJECTIONS"]
@@ -31,6 +32,7 @@ PROJECTIONS = ("pca", "lda", "shrinkage-lda", "nca", "pitch-null-lda")
 """Names accepted by ``make_timbre_embedder(projection=...)`` besides ``None``."""
 
 
+@register_trusted_type(name="sktimbre.embedder.FamilyUnion")
 class FamilyUnion(FeatureUnion):
     """A :class:`~sklearn.pipeline.FeatureUnion` of descriptor families that streams.
 
@@ -75,8 +77,10 @@ class FamilyUnion(FeatureUnion):
         -------
         self : FamilyUnion
         """
-        if not self._streams(X):
+        if not self._families_only():
             return super().fit(X, y, **params)
+        if not (hasattr(X, "ndim") and X.ndim == 2):  # arrays in memory need no decoding
+            X = self._clips(X)
         for _, family, _ in self._iter():
             family.fit(X)
         return self
@@ -96,7 +100,7 @@ class FamilyUnion(FeatureUnion):
         -------
         X_new : ndarray or DataFrame of shape (n_clips, n_features)
         """
-        if not self._streams(X):
+        if not self._families_only():
             return super().fit_transform(X, y, **params)
         return self.fit(X).transform(X)
 
@@ -113,20 +117,23 @@ class FamilyUnion(FeatureUnion):
         -------
         X_new : ndarray or DataFrame of shape (n_clips, n_features)
         """
-        if not self._streams(X):
+        if not self._families_only():
             return super().transform(X, **params)
-        from sklearn.utils._set_output import _wrap_data_with_container
-
         steps = list(self._iter())
-        rows = X.map_families([family for _, family, _ in steps])
-        blocks = [_wrap_data_with_container("transform", r if w is None else r * w, None, family)
+        rows, _ = extract(self._clips(X), [family for _, family, _ in steps])
+        blocks = [wrap_data_with_container("transform", r if w is None else r * w, None, family)
                   for r, (_, family, w) in zip(rows, steps, strict=True)]
         return self._hstack(blocks)
 
-    def _streams(self, X) -> bool:
-        """Whether ``X`` is a stream that all families can consume in one pass."""
-        return isinstance(X, ClipStream) and all(
-            isinstance(t, DescriptorFamily) for _, t, _ in self._iter())
+    def _families_only(self) -> bool:
+        """Whether every member is a descriptor family (then one pass serves them all)."""
+        return all(isinstance(t, DescriptorFamily) for _, t, _ in self._iter())
+
+    def _clips(self, X) -> ClipBatch | ClipStream:
+        """``X`` decoded once for all families (raw audio at the first family's ``sr``)."""
+        if isinstance(X, ClipBatch | ClipStream):
+            return X
+        return as_clips(X, sr=next(self._iter())[1].sr)
 
 
 def seed_feature_union() -> FeatureUnion:
@@ -206,7 +213,7 @@ def _pitch_null_lda(n_components):
 def _projection_step(projection, n_components):
     step = _projection(projection, n_components)
     # the clips that failed with on_error="warn"/"nan" keep NaN rows; the others are embedded
-    return step if isinstance(step, str) else NaNRowsPassthrough(step)
+    return step if isinstance(step, str) else TimbreProjection(step)
 
 
 def _projection(projection, n_components):
@@ -231,16 +238,6 @@ def _projection(projection, n_components):
     )
 
 
-def _union_analyses(union: FeatureUnion) -> list[tuple]:
-    """Distinct analyses the union's families will ask for, in first-use order."""
-    keys: list[tuple] = []
-    for _, family in union.transformer_list:
-        for key in getattr(family, "_analyses", list)():
-            if key not in keys:
-                keys.append(key)
-    return keys
-
-
 def make_timbre_embedder(
     families: FeatureUnion | list | str = "default",
     *,
@@ -261,8 +258,8 @@ def make_timbre_embedder(
         AudioFrontEnd -> FeatureUnion(families) -> StandardScaler -> projection
 
     so it clones, pickles, grid-searches and ``set_output``\\ s like any pipeline.
-    The front end decodes every clip once and precomputes, in ``n_jobs`` worker
-    processes, each distinct analysis the families need.
+    The front end decodes every clip once; each distinct analysis the families
+    declare is computed once per clip, in ``n_jobs`` worker processes.
 
     Parameters
     ----------
@@ -314,10 +311,11 @@ def make_timbre_embedder(
     -------
     embedder : sklearn.pipeline.Pipeline
         Steps ``frontend``, ``features``, ``scale``, ``project``. The projection is
-        wrapped in :class:`~sktimbre.projection.NaNRowsPassthrough` so that the NaN
-        rows of failed clips pass through it: its parameters are
-        ``project__transformer__*``, the fitted projection is
-        ``named_steps["project"].transformer_``.
+        held by a :class:`~sktimbre.projection.TimbreProjection`, which passes the
+        NaN rows of failed clips through and names the output columns
+        ``timbre_00``, ``timbre_01``, ...; its parameters are the projection's own
+        (``project__n_components``, ``project__shrinkage``), the fitted projection
+        is ``named_steps["project"].projection_``.
 
     Examples
     --------
@@ -348,8 +346,8 @@ def make_timbre_embedder(
     if projection == "pitch-null-lda":
         union = clone(union)
         union.transformer_list = union.transformer_list + [("pitch", PitchEstimate())]
-    frontend = AudioFrontEnd(sr=sr, analyses=_union_analyses(union), trim_db=trim_db,
-                             on_error=on_error, n_jobs=n_jobs, batch_size=batch_size,
+    frontend = AudioFrontEnd(sr=sr, trim_db=trim_db, on_error=on_error, n_jobs=n_jobs,
+                             batch_size=batch_size,
                              max_duration=max_duration, cache=cache)
     return Pipeline([
         ("frontend", frontend),
@@ -440,7 +438,7 @@ def fit_in_chunks(embedder: Pipeline, X, y, *, chunk_size: int = 500) -> Pipelin
     """
     import warnings
 
-    from ._errors import check_fit_failures
+    from .frontend._failures import check_fit_failures
     from .io import ClipWarning
 
     with warnings.catch_warnings():

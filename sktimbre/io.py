@@ -2,29 +2,57 @@
 
 Every estimator in sktimbre accepts ``X`` in any of these forms:
 
-* a sequence of file paths (``str`` or :class:`os.PathLike`), in any format that
-  :mod:`soundfile` (libsndfile) decodes, falling back to :func:`librosa.load`
-  (audioread) for the rest; multichannel files are averaged to mono and other
-  sample rates are resampled to the estimator's ``sr``;
+* a sequence of file paths (``str``, ``bytes`` or :class:`os.PathLike`), in any
+  format that :mod:`soundfile` (libsndfile) decodes, falling back to
+  :func:`librosa.load` (audioread) for the rest; multichannel files are averaged
+  to mono and other sample rates are resampled to the estimator's ``sr``;
 * a sequence of 1-D numeric arrays, possibly of different lengths, at ``sr``;
 * a 2-D numeric array ``(n_clips, n_samples)`` of equal-length clips at ``sr``;
 * a :class:`~sktimbre.frontend.ClipBatch` produced by
   :class:`~sktimbre.frontend.AudioFrontEnd` (already decoded).
 
 Whatever is wrong with a clip is reported with the clip's index and, for files,
-its path -- never as a traceback from deep inside a decoder. ``docs/bad_input.md``
+its path -- never as a traceback from deep inside a decoder. A file is checked
+before it is decoded: it must be a readable regular file (not a folder, FIFO or
+device), and its header's sample rate (1,000-768,000 Hz) and length (at most
+``max_duration``) must be plausible; it is then decoded block by block, so that a
+small file whose header lies cannot allocate gigabytes. ``docs/bad_input.md``
 lists every kind of bad input and what it gives.
 """
 
 from __future__ import annotations
 
+import errno
+import math
 import os
+import stat
 import warnings
 from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["InvalidClipError", "ClipWarning", "load_audio", "load_clip", "read_manifest"]
+__all__ = [
+    "InvalidClipError",
+    "ClipWarning",
+    "load_audio",
+    "load_clip",
+    "read_manifest",
+    "source_name",
+]
+
+# Sample rates a file may declare. Below 1 kHz nothing of an instrument's timbre is
+# left, and resampling to ``sr`` would multiply the samples (a 100 kB WAV at 1 Hz
+# becomes 8.7 GB at 22,050 Hz); above 768 kHz no converter records.
+_MIN_FILE_SR = 1_000
+_MAX_FILE_SR = 768_000
+# Files are decoded this many samples (all channels) at a time and downmixed block by
+# block, so memory follows the audio actually decoded, never what a header claims.
+_BLOCK_SAMPLES = 1 << 20
+# Without max_duration, a header's length is trusted for preallocation up to this
+# many frames (64 MB of float32); longer files grow block by block.
+_PREALLOCATE_FRAMES = 1 << 24
+# libsndfile's frame count for a stream whose header declares no length (SF_COUNT_MAX)
+_UNKNOWN_FRAMES = 1 << 62
 
 # Largest sample magnitude accepted: float audio lies within +-1 and 32-bit integer
 # PCM within +-2.1e9; far beyond that, the values are not audio at any usual scale
@@ -39,6 +67,10 @@ _AUDIO_MAGIC = (b"RIFF", b"RIFX", b"RF64", b"fLaC", b"OggS", b"FORM", b".snd", b
 
 class _NonNumeric(ValueError):
     """Internal marker: the samples of a clip are not real numbers."""
+
+
+class _Refused(ValueError):
+    """Internal marker: a file refused by a check of ours, not a decoder's failure."""
 
 
 class InvalidClipError(ValueError):
@@ -93,50 +125,241 @@ class ClipWarning(UserWarning):
 
 
 def _is_path(item) -> bool:
-    return isinstance(item, (str, os.PathLike))
+    return isinstance(item, (str, bytes, os.PathLike))
 
 
-def _source_name(item) -> str:
-    return os.fspath(item) if _is_path(item) else "<array>"
+def source_name(item) -> str:
+    """How a clip is named in messages and ``failures_``: its path, or ``"<array>"``.
+
+    Parameters
+    ----------
+    item : str, bytes, os.PathLike or array-like
+        One clip of ``X``.
+
+    Returns
+    -------
+    name : str
+        The path as text (a ``bytes`` path decoded with :func:`os.fsdecode`, as
+        the operating system names the file), or ``"<array>"`` for samples.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from sktimbre.io import source_name
+    >>> source_name(Path("notes") / "violin.wav"), source_name(b"oboe.flac")
+    ('notes/violin.wav', 'oboe.flac')
+    >>> source_name([0.0, 0.1])
+    '<array>'
+    """
+    return os.fsdecode(item) if _is_path(item) else "<array>"
 
 
-def _decode_file(path: str, sr: int) -> np.ndarray:
-    """Decode one file to mono float32 at ``sr`` Hz, or raise ``ValueError``."""
-    if not os.path.exists(path):
-        raise ValueError("file not found")
-    if os.path.isdir(path):
+_source_name = source_name  # the name other modules of sktimbre 0.1 import
+
+
+def _too_long(seconds: float, max_duration: float, *, at_least: bool = False) -> str:
+    return (
+        f"{'at least ' if at_least else ''}{seconds:.1f} s long, above "
+        f"max_duration={max_duration} s (each clip is analysed whole; raise "
+        "AudioFrontEnd(max_duration=...) or make_timbre_embedder(max_duration=...) to "
+        "accept it, or cut it into notes)"
+    )
+
+
+def _check_rate(file_sr) -> None:
+    if not _MIN_FILE_SR <= file_sr <= _MAX_FILE_SR:
+        raise _Refused(
+            f"its sample rate is {file_sr} Hz, outside {_MIN_FILE_SR:,}-{_MAX_FILE_SR:,} Hz "
+            "(a damaged or deliberately odd header: audio is never recorded at that rate)"
+        )
+
+
+def _os_error_reason(exc: OSError, path) -> str:
+    """What an OS error on a clip's path means to the user (stat or open)."""
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        folder = _closed_folder(path)
+        if folder is not None:
+            return f"permission denied: cannot enter the folder {folder}"
+        return "permission denied: cannot read the file"
+    if exc.errno == errno.ENOENT:
+        return "file not found"
+    if exc.errno == errno.ENOTDIR:
+        return "file not found (a part of its path is a file, not a folder)"
+    if exc.errno == errno.ELOOP:
+        return "cannot open it: its symbolic links form a loop"
+    return f"cannot read file ({exc.strerror or exc})"
+
+
+def _closed_folder(path) -> str | None:
+    """The first folder on ``path`` that this process may not enter, if any."""
+    folder = os.path.dirname(os.path.abspath(os.fsdecode(path)))
+    parents = []
+    while True:
+        parents.append(folder)
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    for folder in reversed(parents):  # from the root down
+        if os.path.isdir(folder) and not os.access(folder, os.X_OK):
+            return folder
+    return None
+
+
+def _check_file(path) -> None:
+    """Refuse what is not a readable, non-empty regular file, without blocking on it."""
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        raise ValueError(_os_error_reason(exc, path)) from None
+    except ValueError:  # a NUL character: bytes of audio rather than a path
+        raise ValueError(
+            "is not a file path (it holds a NUL character); pass audio samples as an "
+            "array, or the path of the file") from None
+    mode = info.st_mode
+    if stat.S_ISDIR(mode):
         raise ValueError("is a directory, not an audio file")
-    if os.path.getsize(path) == 0:
+    if stat.S_ISFIFO(mode):
+        raise ValueError("is a named pipe (FIFO), not an audio file")
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        raise ValueError("is a device, not an audio file")
+    if not stat.S_ISREG(mode):
+        raise ValueError("is not a regular file")
+    if info.st_size == 0:
         raise ValueError("file is empty (0 bytes)")
+    try:
+        with open(path, "rb"):
+            pass
+    except OSError as exc:
+        raise ValueError(_os_error_reason(exc, path)) from None
+
+
+def _libsndfile_path(path):
+    # bytes on POSIX: soundfile encodes str paths as UTF-8, which fails for a file
+    # name that is not (os.fsencode gives back the exact bytes of the name)
+    return os.fsencode(path) if os.name == "posix" else os.fsdecode(path)
+
+
+def _decode_file(path, sr: int, max_duration: float | None = None) -> np.ndarray:
+    """Decode one file to mono float32 at ``sr`` Hz, or raise ``ValueError``.
+
+    The header's sample rate and length are checked before anything is decoded;
+    the samples are then decoded block by block, so a header that lies cannot make
+    it allocate more than the audio that is there (and ``max_duration`` allows).
+    """
+    _check_file(path)
+    native = _libsndfile_path(path)
     try:
         import soundfile as sf
 
-        data, file_sr = sf.read(path, dtype="float32", always_2d=True)
-        y = data.mean(axis=1, dtype=np.float32)
+        with sf.SoundFile(native) as f:
+            file_sr, frames, channels = f.samplerate, f.frames, f.channels
+            _check_rate(file_sr)
+            if frames >= _UNKNOWN_FRAMES:  # the header declares no length
+                frames = 0
+            elif max_duration is not None and frames > max_duration * file_sr:
+                raise _Refused("its header says it is " + _too_long(frames / file_sr,
+                                                                      max_duration))
+            try:
+                y = _read_mono(f, max_duration)
+            except MemoryError:
+                length = f"{frames / file_sr:.1f} s at " if frames else ""
+                raise _Refused(f"not enough memory to decode it ({length}{file_sr} Hz, "
+                               f"{channels} channel(s), by its header)") from None
+    except _Refused:
+        raise
+    except MemoryError:
+        raise _Refused("not enough memory to open it") from None
     except Exception as sf_error:  # libsndfile cannot read it: try audioread
-        try:
-            import librosa
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                y, file_sr = librosa.load(path, sr=None, mono=True, dtype=np.float32)
-        except Exception:
-            raise ValueError(_decode_failure(path, sf_error)) from None
+        y, file_sr = _decode_with_audioread(path, max_duration, sf_error, native)
     if file_sr != sr and y.size:
         import librosa
 
-        y = librosa.resample(y, orig_sr=file_sr, target_sr=sr).astype(np.float32, copy=False)
+        try:
+            y = librosa.resample(y, orig_sr=file_sr, target_sr=sr).astype(np.float32,
+                                                                          copy=False)
+        except MemoryError:
+            raise _Refused(f"not enough memory to resample it from {file_sr} to {sr} Hz "
+                             f"({len(y) / file_sr:.1f} s)") from None
     return y
 
 
-def _decode_failure(path: str, error: Exception) -> str:
+def _read_mono(f, max_duration: float | None) -> np.ndarray:
+    """The samples of an open SoundFile, downmixed block by block; refused if too long."""
+    channels = f.channels
+    max_frames = None if max_duration is None else math.floor(max_duration * f.samplerate)
+    block = max(1, _BLOCK_SAMPLES // channels)
+    declared = f.frames if 0 < f.frames < _UNKNOWN_FRAMES else 0
+    # the header is trusted as far as max_duration (or, without one, 64 MB) allows;
+    # pages of this buffer that no decoded sample reaches are never touched
+    cap = _PREALLOCATE_FRAMES if max_frames is None else max_frames + 1
+    out = np.empty(min(declared, cap), dtype=np.float32)
+    filled, extra, n_extra = 0, [], 0
+    while True:
+        data = f.read(block, dtype="float32", always_2d=True)
+        if not len(data):
+            break
+        # the mean over one channel is the channel itself, bit for bit
+        mono = data[:, 0] if channels == 1 else data.mean(axis=1, dtype=np.float32)
+        room = min(len(out) - filled, len(mono))
+        out[filled : filled + room] = mono[:room]
+        filled += room
+        if room < len(mono):  # more than the header said: grow block by block
+            extra.append(np.array(mono[room:]))
+            n_extra += len(mono) - room
+        if max_frames is not None and filled + n_extra > max_frames:
+            raise _Refused(_too_long((filled + n_extra) / f.samplerate, max_duration,
+                                     at_least=True))
+    y = out[:filled]
+    if extra:
+        y = np.concatenate([y, *extra])
+    elif filled < len(out) // 2:
+        y = y.copy()  # do not keep a buffer the header made too big
+    return y
+
+
+def _decode_with_audioread(path, max_duration, sf_error: Exception, native):
+    """Decode what libsndfile cannot with audioread, length bounded by ``max_duration``."""
+    try:
+        import audioread
+        import librosa
+
+        reader = audioread.audio_open(os.fsdecode(path))
+    except Exception:
+        raise ValueError(_decode_failure(path, sf_error, native)) from None
+    try:
+        _check_rate(reader.samplerate)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            # no reliable length in every header: decode at most 1 s beyond the limit
+            y, file_sr = librosa.load(
+                reader, sr=None, mono=True, dtype=np.float32,
+                duration=None if max_duration is None else max_duration + 1.0,
+            )
+    except _Refused:
+        raise
+    except MemoryError:
+        raise _Refused("not enough memory to decode it") from None
+    except Exception:
+        raise ValueError(_decode_failure(path, sf_error, native)) from None
+    finally:
+        reader.close()
+    if max_duration is not None and len(y) > max_duration * file_sr:
+        raise _Refused(_too_long(len(y) / file_sr, max_duration, at_least=True))
+    return y, file_sr
+
+
+def _decode_failure(path, error: Exception, native=None) -> str:
     """Why a file did not decode, in a user's words, with the decoder's own after it."""
-    detail = str(error).replace(f"Error opening {path!r}: ", "").strip()
+    detail = str(error)
+    for name in (path, native):
+        detail = detail.replace(f"Error opening {name!r}: ", "")
+    detail = detail.strip()
     try:
         with open(path, "rb") as f:
             head = f.read(4)
     except OSError as exc:  # e.g. no permission to read it
-        return f"cannot read file ({exc.strerror})"
+        return _os_error_reason(exc, path)
     if not head.startswith(_AUDIO_MAGIC):
         return ("cannot decode audio: file is not audio (or in a format neither libsndfile "
                 f"nor audioread reads; {detail})")
@@ -183,17 +406,22 @@ def _check_samples(y) -> np.ndarray:
     return np.ascontiguousarray(arr, dtype=np.float32)
 
 
-def load_clip(item, *, sr: int = 22050, index: int = 0) -> np.ndarray:
+def load_clip(item, *, sr: int = 22050, index: int = 0,
+              max_duration: float | None = None) -> np.ndarray:
     """Load one clip (a path or an array of samples) as validated mono float32.
 
     Parameters
     ----------
-    item : str, os.PathLike or array-like of shape (n_samples,)
+    item : str, bytes, os.PathLike or array-like of shape (n_samples,)
         A path to an audio file, or samples at ``sr`` Hz.
     sr : int, default=22050
         Target sample rate in Hz. Files at other rates are resampled.
     index : int, default=0
         Position of the clip in its batch, used in error messages.
+    max_duration : float or None, default=None
+        Longest clip accepted, in seconds. A file whose header declares more is
+        refused before any of it is decoded; a file without a reliable length in
+        its header is decoded to at most one second beyond it. None: no limit.
 
     Returns
     -------
@@ -203,9 +431,14 @@ def load_clip(item, *, sr: int = 22050, index: int = 0) -> np.ndarray:
     Raises
     ------
     InvalidClipError
-        If the file is missing, empty, not audio or corrupt, or the clip is empty,
-        non-finite, beyond any audio scale (samples above 1e10 in magnitude),
-        non-numeric or not one-dimensional.
+        If the file is missing, unreadable (permission denied), not a regular file
+        (a folder, a FIFO, a device), empty, not audio or corrupt, declares a sample
+        rate outside 1,000-768,000 Hz, is longer than ``max_duration``, or cannot be
+        decoded in the memory available; or if the clip is empty, non-finite,
+        beyond any audio scale (samples above 1e10 in magnitude), non-numeric or
+        not one-dimensional.
+    ValueError
+        If ``max_duration`` is not a positive number or None.
 
     Notes
     -----
@@ -219,18 +452,39 @@ def load_clip(item, *, sr: int = 22050, index: int = 0) -> np.ndarray:
     >>> from sktimbre.io import load_clip
     >>> load_clip(np.zeros(4, dtype=np.int16)).dtype
     dtype('float32')
+    >>> load_clip(np.zeros(3 * 22050), max_duration=2.0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    sktimbre.io.InvalidClipError: clip 0 (<array>): 3.0 s long, above max_duration=2.0 s ...
     """
-    source = _source_name(item)
+    _check_max_duration(max_duration)
+    source = source_name(item)
     try:
-        y = _decode_file(os.fspath(item), sr) if _is_path(item) else _check_samples(item)
+        if _is_path(item):
+            y = _decode_file(os.fspath(item), sr, max_duration)
+        else:
+            y = _check_samples(item)
         if y.size == 0:
             raise ValueError("is empty (0 samples)")
         _check_range(y)
+        if max_duration is not None and len(y) > max_duration * sr:
+            raise ValueError(_too_long(len(y) / sr, max_duration))
     except _NonNumeric as exc:
         raise _NonNumericClipError(index, source, str(exc)) from None
     except ValueError as exc:
         raise InvalidClipError(index, source, str(exc)) from None
+    except MemoryError:  # one clip too big for this machine: the batch goes on without it
+        raise InvalidClipError(index, source, "not enough memory to load it") from None
     return y
+
+
+def _check_max_duration(max_duration) -> None:
+    if max_duration is not None and not (
+        isinstance(max_duration, (int, float, np.integer, np.floating))
+        and not isinstance(max_duration, bool) and max_duration > 0
+    ):
+        raise ValueError(
+            f"max_duration must be a positive number of seconds or None, got {max_duration!r}")
 
 
 def _check_orientation(shape: tuple) -> None:
@@ -286,7 +540,8 @@ def _as_clip_list(X) -> list:
     raise TypeError(f"X must be a sequence of clips, got {type(X).__name__}")
 
 
-def load_audio(X, *, sr: int = 22050, on_error: str = "raise"):
+def load_audio(X, *, sr: int = 22050, on_error: str = "raise",
+               max_duration: float | None = None):
     """Load a batch of clips as validated mono float32 arrays.
 
     Parameters
@@ -299,13 +554,16 @@ def load_audio(X, *, sr: int = 22050, on_error: str = "raise"):
         ``"raise"`` stops at the first unusable clip with :class:`InvalidClipError`;
         ``"warn"`` and ``"nan"`` replace it by ``None`` and report it in ``errors``
         (warning, if at all, is the caller's business).
+    max_duration : float or None, default=None
+        Longest clip accepted, in seconds (see :func:`load_clip`); longer clips
+        fail like any unusable clip, files before they are decoded. None: no limit.
 
     Returns
     -------
     clips : list of ndarray or None
         One float32 array per clip (``None`` for a failed clip unless ``on_error="raise"``).
     sources : list of str
-        The path of each clip, or ``"<array>"``.
+        The path of each clip, or ``"<array>"`` (:func:`source_name`).
     errors : dict of int to str
         Index of each failed clip to its error message (empty with ``on_error="raise"``).
 
@@ -314,7 +572,8 @@ def load_audio(X, *, sr: int = 22050, on_error: str = "raise"):
     InvalidClipError
         For the first unusable clip, if ``on_error="raise"``.
     ValueError
-        If ``X`` is empty or not a batch of clips.
+        If ``X`` is empty or not a batch of clips, or ``max_duration`` is not a
+        positive number or None.
 
     Examples
     --------
@@ -329,14 +588,15 @@ def load_audio(X, *, sr: int = 22050, on_error: str = "raise"):
     """
     if on_error not in ("raise", "warn", "nan"):
         raise ValueError(f"on_error must be 'raise', 'warn' or 'nan', got {on_error!r}")
+    _check_max_duration(max_duration)
     items = _as_clip_list(X)
     if not items:
         raise ValueError("X contains no clips (0 clips given; at least 1 is required)")
     clips, sources, errors = [], [], {}
     for i, item in enumerate(items):
-        sources.append(_source_name(item))
+        sources.append(source_name(item))
         try:
-            clips.append(load_clip(item, sr=sr, index=i))
+            clips.append(load_clip(item, sr=sr, index=i, max_duration=max_duration))
         except InvalidClipError as exc:
             if on_error == "raise":
                 raise

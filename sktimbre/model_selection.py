@@ -6,9 +6,9 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.model_selection import BaseCrossValidator
-from sklearn.model_selection._split import GroupsConsumerMixin
 from sklearn.utils import check_array
-from sklearn.utils.validation import _num_samples
+
+from ._sklearn_compat import GroupsConsumerMixin, num_samples
 
 __all__ = ["PitchBlockSplit"]
 
@@ -137,7 +137,7 @@ class PitchBlockSplit(GroupsConsumerMixin, BaseCrossValidator):
         return folds
 
     def _iter_test_masks(self, X, y=None, groups=None):
-        folds = self._fold_of_samples(groups, _num_samples(X))
+        folds = self._fold_of_samples(groups, num_samples(X))
         for fold in range(self.n_splits):
             yield folds == fold
 

@@ -2,8 +2,9 @@
 
 The default embedder's head (scaler, shrinkage LDA) is a linear map of the
 descriptor vector, so the fitted one is stored as the default front end and
-families followed by that map, frozen (:class:`_FrozenLinearProjection`: a
-matrix and an offset), in ``sktimbre/data/default_embedder.skt`` -- a file of
+families followed by that map, frozen
+(:class:`~sktimbre.projection.FrozenLinearProjection`: a matrix and an offset),
+in ``sktimbre/data/default_embedder.skt`` -- a file of
 :mod:`sktimbre.persistence`'s safe format (data only, no pickle; about 30 kB).
 It was fitted on every clip of the two development libraries (fluidr3 and
 freepats; see ``docs/benchmark.md``) plus two augmented copies of each
@@ -20,100 +21,18 @@ from __future__ import annotations
 import os
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import validate_data
 
-__all__ = ["load_pretrained_embedder", "fit_pretrained"]
+from .projection import FrozenLinearProjection
 
-_PATH = os.path.join(os.path.dirname(__file__), "data", "default_embedder.skt")
+__all__ = ["load_pretrained_embedder", "fit_pretrained", "PRETRAINED_PATH"]
+
+PRETRAINED_PATH = os.path.join(os.path.dirname(__file__), "data", "default_embedder.skt")
+"""The file of the pretrained default embedder (:mod:`sktimbre.persistence` format)."""
+_PATH = PRETRAINED_PATH  # 0.1 name
 
 
-class _FrozenLinearProjection(TransformerMixin, BaseEstimator):
-    """A fixed affine map ``X @ components.T + offset``: a fitted head, frozen.
-
-    Private: built by :func:`load_pretrained_embedder`, not by users. Its width is
-    fixed by the stored map, so scikit-learn's generic estimator checks (which
-    feed random widths) do not apply; ``tests/test_pretrained.py`` tests it.
-
-    Parameters
-    ----------
-    components : ndarray of shape (n_components, n_features)
-        Projection matrix.
-    offset : ndarray of shape (n_components,)
-        Added after projecting.
-
-    Attributes
-    ----------
-    n_features_in_ : int
-        ``components.shape[1]``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sktimbre.pretrained import _FrozenLinearProjection
-    >>> proj = _FrozenLinearProjection(np.array([[1.0, 1.0]]), np.array([-1.0]))
-    >>> proj.fit_transform(np.array([[1.0, 2.0]]))
-    array([[2.]])
-    """
-
-    def __init__(self, components, offset):
-        self.components = components
-        self.offset = offset
-
-    def fit(self, X, y=None):
-        """Check ``X`` against the frozen map; nothing is learned.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : _FrozenLinearProjection
-        """
-        components = np.asarray(self.components, dtype=np.float64)
-        if components.ndim != 2 or np.shape(self.offset) != (components.shape[0],):
-            raise ValueError("components must be 2-D and offset 1-D with one value per row")
-        validate_data(self, X, ensure_all_finite="allow-nan")
-        if self.n_features_in_ != components.shape[1]:
-            raise ValueError(f"X has {self.n_features_in_} features, the map expects "
-                             f"{components.shape[1]}")
-        return self
-
-    def transform(self, X) -> np.ndarray:
-        """Apply the map; NaN rows stay NaN.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        X_new : ndarray of shape (n_samples, n_components)
-        """
-        X = validate_data(self, X, reset=False, ensure_all_finite="allow-nan")
-        return X @ np.asarray(self.components).T + np.asarray(self.offset)
-
-    def get_feature_names_out(self, input_features=None) -> np.ndarray:
-        """``dim_00``, ``dim_01``, ...
-
-        Parameters
-        ----------
-        input_features : ignored
-
-        Returns
-        -------
-        feature_names_out : ndarray of str objects
-        """
-        return np.asarray([f"dim_{i:02d}" for i in range(len(self.components))], dtype=object)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
-        tags.requires_fit = False
-        return tags
+# sktimbre 0.1 saved the pretrained head under this name
+_FrozenLinearProjection = FrozenLinearProjection
 
 
 def _linearise(head, n_features: int) -> tuple[np.ndarray, np.ndarray]:
@@ -153,12 +72,12 @@ def load_pretrained_embedder(*, n_jobs: int | None = None, on_error: str = "rais
 
     # The shipped file's versions are those of the release it came with; its head is
     # a plain matrix, so other scikit-learn or numpy versions do not change it.
-    embedder = load(_PATH, check_versions=False)
+    embedder = load(PRETRAINED_PATH, check_versions=False)
     embedder.set_params(frontend__n_jobs=n_jobs, frontend__on_error=on_error)
     return embedder
 
 
-def fit_pretrained(data_dirs: list[str], output: str = _PATH, *, n_copies: int = 2,
+def fit_pretrained(data_dirs: list[str], output: str = PRETRAINED_PATH, *, n_copies: int = 2,
                    n_jobs: int = 1) -> None:
     """Fit the default embedder on labelled libraries; save it with its head frozen.
 
@@ -216,8 +135,7 @@ def fit_pretrained(data_dirs: list[str], output: str = _PATH, *, n_copies: int =
     n_features = len(embedder.named_steps["features"].get_feature_names_out())
     components, offset = _linearise(embedder[2:], n_features)
     embedder.set_params(scale="passthrough",
-                        project=_FrozenLinearProjection(components, offset).fit(
-                            np.zeros((1, n_features))))
+                        project=FrozenLinearProjection.from_arrays(components, offset))
     labels, counts = np.unique(labels, return_counts=True)
     metadata = {
         "description": "sktimbre's pretrained default embedder",
@@ -235,7 +153,7 @@ if __name__ == "__main__":
     import sys
 
     # through the package's module, so that the saved classes carry their real names
-    from sktimbre.pretrained import _PATH as path
+    from sktimbre.pretrained import PRETRAINED_PATH as path
     from sktimbre.pretrained import fit_pretrained as fit
 
     fit(sys.argv[1:], n_jobs=2)

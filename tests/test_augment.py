@@ -80,3 +80,69 @@ def test_smooth_eq_changes_levels_by_at_most_its_range():
         change_db = 10 * np.log10((E[band] ** 2).sum() / (Y[band] ** 2).sum())
         assert abs(change_db) <= 6.1
     assert not np.allclose(eq, y, atol=1e-3)
+
+
+def _sine_notes(midis, sr=22050, seconds=1.0):
+    t = np.arange(int(seconds * sr)) / sr
+    return [(0.5 * np.sin(2 * np.pi * 440.0 * 2 ** ((m - 69) / 12) * t)).astype(np.float32)
+            for m in midis]
+
+
+def test_synthesized_phrase_is_a_legato_walk_of_the_given_notes():
+    from sktimbre.augment import synthesize_phrase
+
+    midis = list(range(60, 72))
+    y, played = synthesize_phrase(_sine_notes(midis), midis, n_notes=(6, 6),
+                                  note_duration=(0.25, 0.25), tail=0.4, random_state=1)
+    assert len(played) == 6
+    assert np.abs(np.diff(np.asarray(midis)[played])).max() <= 5  # steps of the walk
+    assert len(y) == round((6 * 0.25 + 0.4) * 22050)
+    # legato: no gap of silence between the notes
+    frames = np.abs(y[: int(1.5 * 22050)]).reshape(-1, 441).max(axis=1)
+    assert frames.min() > 0.1
+    # each quarter second sounds the note that was played then
+    for i, j in enumerate(played):
+        seg = y[int((i * 0.25 + 0.05) * 22050): int((i * 0.25 + 0.2) * 22050)]
+        spectrum = np.abs(np.fft.rfft(seg * np.hanning(len(seg))))
+        f = np.argmax(spectrum) * 22050 / len(seg)
+        assert abs(12 * np.log2(f / 440.0) + 69 - midis[j]) < 0.5
+
+
+def test_synthesized_phrases_use_each_instruments_own_notes():
+    from sktimbre.augment import synthesize_phrases
+
+    low, high = _sine_notes(range(40, 46)), _sine_notes(range(80, 86))
+    X, y = low + high, np.array(["bass"] * 6 + ["flute"] * 6)
+    phrases, labels = synthesize_phrases(X, y, pitches=list(range(40, 46)) + list(range(80, 86)),
+                                         n_per_label=4, random_state=0)
+    assert labels.tolist() == ["bass"] * 4 + ["flute"] * 4
+    for phrase, label in zip(phrases, labels, strict=True):
+        spectrum = np.abs(np.fft.rfft(phrase))
+        f = np.argmax(spectrum) * 22050 / len(phrase)
+        assert (f < 200) == (label == "bass")
+    again, _ = synthesize_phrases(X, y, pitches=list(range(40, 46)) + list(range(80, 86)),
+                                  n_per_label=4, random_state=0)
+    assert all(np.array_equal(a, b) for a, b in zip(phrases, again, strict=True))
+
+
+def test_synthesized_phrases_estimate_pitches_when_not_given():
+    from sktimbre.augment import synthesize_phrases
+
+    midis = [48, 50, 52, 53, 55, 57, 59, 60]
+    leading = [np.concatenate([np.zeros(3000, np.float32), n]) for n in _sine_notes(midis)]
+    phrases, _ = synthesize_phrases(leading, np.zeros(len(midis)), n_per_label=5,
+                                    max_step=2, random_state=0)
+    for phrase in phrases:  # silence before each note was trimmed: the phrase starts at once
+        assert np.abs(phrase[:500]).max() > 0.05
+
+
+def test_synthesize_phrases_rejects_bad_arguments():
+    from sktimbre.augment import synthesize_phrases
+
+    X = _sine_notes([60, 62])
+    with pytest.raises(ValueError, match="n_per_label"):
+        synthesize_phrases(X, [0, 0], pitches=[60, 62], n_per_label=0)
+    with pytest.raises(ValueError, match="labels for 2 clips"):
+        synthesize_phrases(X, [0], pitches=[60, 62])
+    with pytest.raises(ValueError, match="pitches has 1 values"):
+        synthesize_phrases(X, [0, 0], pitches=[60])

@@ -27,11 +27,11 @@ from sktimbre import (
     TemporalEnvelope,
     make_timbre_embedder,
 )
-from sktimbre._nanrows import NaNRowsPassthrough
 from sktimbre.datasets import make_notes
 from sktimbre.embedder import extract_features, fit_in_chunks
 from sktimbre.io import InvalidClipError
 from sktimbre.pretrained import load_pretrained_embedder
+from sktimbre.projection import NaNRowsPassthrough
 
 from .conftest import SR, harmonic_tone
 
@@ -301,6 +301,8 @@ def test_fit_never_uses_failed_clips(on_error, tmp_path):
 
 def test_on_error_is_validated():
     with pytest.raises(ValueError, match="on_error"):
+        AudioFrontEnd(on_error="ignore").fit([TONE])
+    with pytest.raises(ValueError, match="on_error"):  # used without fit
         AudioFrontEnd(on_error="ignore").transform([TONE])
 
 

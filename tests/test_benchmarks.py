@@ -20,17 +20,15 @@ def _load(name):
     return module
 
 
-def _library(folder, seed):
-    """A manifest-style library: 4 'programs' over a pitch range, 2 families."""
-    X, y, pitch = make_notes(n_instruments=4, pitches=range(48, 72, 2), velocities=(1.0,),
-                             duration=0.5, random_state=seed, return_pitch=True)
+def _write_library(folder, X, y, pitch):
     os.makedirs(folder / "audio")
     rows = []
     for i, (clip, label, p) in enumerate(zip(X, y, pitch, strict=True)):
         path = f"audio/c{i:03d}.wav"
         sf.write(folder / path, clip, 22050)
         rows.append({"path": path, "program": int(label), "family": f"fam{label // 2}",
-                     "midi_pitch": int(p), "duration_s": 0.5})
+                     "midi_pitch": int(p), "velocity": 112,
+                     "duration_s": round(len(clip) / 22050, 2)})
     with open(folder / "manifest.csv", "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
@@ -38,10 +36,48 @@ def _library(folder, seed):
     return str(folder)
 
 
+def _library(folder, seed):
+    """A manifest-style library: 4 'programs' over a pitch range, 2 families."""
+    X, y, pitch = make_notes(n_instruments=4, pitches=range(48, 72, 2), velocities=(1.0,),
+                             duration=0.5, random_state=seed, return_pitch=True)
+    return _write_library(folder, X, y, pitch)
+
+
+def _phrases(folder, seed):
+    """The same instruments playing: phrases made of their notes, 3 per 'program'."""
+    from sktimbre.augment import synthesize_phrases
+
+    X, y, pitch = make_notes(n_instruments=4, pitches=range(48, 72, 2), velocities=(1.0,),
+                             duration=0.5, random_state=seed, return_pitch=True)
+    phrases, labels = synthesize_phrases(X, y, pitches=pitch, n_per_label=3, n_notes=(3, 4),
+                                         random_state=seed)
+    return _write_library(folder, phrases, labels, [60] * len(labels))
+
+
 @pytest.fixture(scope="module")
 def libraries(tmp_path_factory):
     root = tmp_path_factory.mktemp("libs")
     return _library(root / "a", 0), _library(root / "b", 0)
+
+
+def test_quality_benchmark_phrases_and_transcoding_tables(libraries, tmp_path_factory,
+                                                          capsys):
+    root = tmp_path_factory.mktemp("phrases")
+    phrases = ["--phrases-a", _phrases(root / "a", 0), "--phrases-b", _phrases(root / "b", 0)]
+    quality = _load("quality")
+    assert quality.main([*libraries, *phrases, "--configs", "default+phrases(24)",
+                         "--transcoding", "--transcoding-cases", "wav-44k,noise-80db"]) == 0
+    out = capsys.readouterr().out
+    assert "Phrases:" in out and "Transcoding (default+phrases(24)):" in out
+    phrase_row = next(line for line in out.splitlines()[out.splitlines().index("Phrases:"):]
+                      if line.startswith("| default"))
+    values = [float(v) for v in phrase_row.split("|")[3:-1]]
+    assert values[0] > 0.5  # A->B phrases top-1, chance 0.25
+    lines = out.splitlines()
+    start = lines.index("Transcoding (default+phrases(24)):")
+    table = [line for line in lines[start:] if line.startswith("| ")]
+    assert table[1].startswith("| (the same note an octave up)")
+    assert [row.split("|")[1].strip() for row in table[2:4]] == ["wav-44k", "noise-80db"]
 
 
 def test_quality_benchmark_prints_one_row_per_configuration(libraries, tmp_path, capsys):
@@ -54,7 +90,7 @@ def test_quality_benchmark_prints_one_row_per_configuration(libraries, tmp_path,
     # same instruments in both "libraries": the default must find them
     default = [float(v) for v in rows[2].split("|")[3:-1]]
     assert default[2] > 0.9  # A->B top-1
-    assert out.read_text().count("\n") == 4
+    assert out.read_text().count("\n") == 6  # "Notes:", blank, header, rule, 2 rows
 
 
 def test_quality_benchmark_scores_the_pretrained_embedder_as_shipped(libraries, capsys):

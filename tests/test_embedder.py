@@ -9,7 +9,6 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 
 from sktimbre import MFCC, AudioFrontEnd, MelBands, SpectralContrast, make_timbre_embedder
 from sktimbre.datasets import make_notes
-from sktimbre.frontend import stft_analysis
 from sktimbre.metrics import (
     mean_average_precision,
     nearest_neighbor_accuracy,
@@ -50,10 +49,14 @@ def test_lda_embedder_generalises_to_unseen_pitches_far_better_than_raw_seed(not
 
 
 def test_embedder_is_a_plain_pipeline_with_shared_analyses(small_union):
+    from sktimbre.frontend import STFT
+
     emb = make_timbre_embedder(small_union, projection="pca", n_components=3)
     assert isinstance(emb, Pipeline)
     assert list(emb.named_steps) == ["frontend", "features", "scale", "project"]
-    assert emb.named_steps["frontend"].analyses == [stft_analysis(2048, 512, "hann")]
+    declared = [family.required_analyses() for _, family in
+                emb.named_steps["features"].transformer_list]
+    assert [d["S"] for d in declared] == [STFT(2048, 512, "hann")] * 2  # one shared STFT
 
 
 @pytest.mark.parametrize("projection",
@@ -83,7 +86,9 @@ def test_default_embedder_uses_timbre_families_without_chroma():
     emb = make_timbre_embedder()
     names = [name for name, _ in emb.named_steps["features"].transformer_list]
     assert names == ["contrast", "mfcc", "harmonic", "envelope", "shape"]
-    assert emb.named_steps["project"].transformer.shrinkage == "auto"
+    assert emb.named_steps["project"].projection.shrinkage == "auto"
+    with pytest.warns(FutureWarning, match="use .projection"):
+        assert emb.named_steps["project"].transformer.shrinkage == "auto"
 
 
 def test_fitted_embedder_survives_joblib_and_pickle(notes, small_union, tmp_path):
@@ -157,3 +162,33 @@ def test_chunked_extraction_equals_whole_and_numbers_bad_clips_globally(notes, t
     fitted = fit_in_chunks(make_timbre_embedder(), X, y, chunk_size=50)
     np.testing.assert_allclose(fitted.transform(X[:5]),
                                make_timbre_embedder().fit(X, y).transform(X[:5]), atol=1e-8)
+
+
+def test_projection_parameters_are_reached_directly(notes, small_union):
+    X, y, _ = notes
+    emb = make_timbre_embedder(small_union, projection="shrinkage-lda")
+    assert emb.get_params()["project__n_components"] is None
+    emb.set_params(project__n_components=3)
+    E = emb.fit(X[:64], y[:64]).transform(X[:64])
+    assert E.shape == (64, 3)
+    assert emb.named_steps["project"].projection_.n_components == 3
+    assert list(emb.get_feature_names_out()) == ["timbre_00", "timbre_01", "timbre_02"]
+    # 0.2's spelling still works, with a deprecation warning
+    with pytest.warns(FutureWarning, match="project__transformer__<name> is deprecated"):
+        emb.set_params(project__transformer__n_components=2)
+    assert emb.named_steps["project"].projection.n_components == 2
+    with pytest.raises(ValueError, match="Invalid parameter 'nonsense'"):
+        emb.set_params(project__nonsense=1)
+
+
+def test_grid_search_over_projection_parameters_and_pandas_names(notes, small_union):
+    pd = pytest.importorskip("pandas")
+    X, y, pitch = notes
+    emb = make_timbre_embedder(small_union, projection="shrinkage-lda", cache=True)
+    search = GridSearchCV(emb, {"project__shrinkage": ["auto", 0.5]},
+                          cv=PitchBlockSplit(), scoring=retrieval_map_scorer)
+    search.fit(X[:96], y[:96], groups=pitch[:96])
+    assert set(search.cv_results_["param_project__shrinkage"]) == {"auto", 0.5}
+    frame = search.best_estimator_.set_output(transform="pandas").transform(X[:4])
+    assert isinstance(frame, pd.DataFrame)
+    assert frame.columns[0] == "timbre_00"

@@ -4,7 +4,8 @@ import pytest
 from sktimbre import load_pretrained_embedder, make_timbre_embedder
 from sktimbre.datasets import make_notes
 from sktimbre.metrics import mean_average_precision
-from sktimbre.pretrained import _FrozenLinearProjection, _linearise
+from sktimbre.pretrained import _linearise
+from sktimbre.projection import FrozenLinearProjection
 
 
 def test_linearised_head_equals_the_fitted_pipeline():
@@ -67,8 +68,22 @@ def test_loading_the_shipped_file_does_not_warn_about_versions(monkeypatch):
         load_pretrained_embedder()
 
 
-def test_frozen_projection_checks_its_shapes():
+def test_frozen_projection_checks_its_shapes_and_stays_frozen():
+    from sklearn.base import clone
+
     with pytest.raises(ValueError, match="expects 3"):
-        _FrozenLinearProjection(np.ones((2, 3)), np.zeros(2)).fit(np.ones((4, 2)))
+        FrozenLinearProjection.from_arrays(np.ones((2, 3)), np.zeros(2)).fit(np.ones((4, 2)))
     with pytest.raises(ValueError, match="one value per row"):
-        _FrozenLinearProjection(np.ones((2, 3)), np.zeros(3)).fit(np.ones((4, 3)))
+        FrozenLinearProjection.from_arrays(np.ones((2, 3)), np.zeros(3))
+    with pytest.raises(ValueError, match="finite"):
+        FrozenLinearProjection.from_arrays(np.full((2, 3), np.nan), np.zeros(2))
+    frozen = FrozenLinearProjection.from_arrays(np.eye(2), np.ones(2))
+    copy = clone(frozen).fit(np.zeros((3, 2)))  # a clone is the same map
+    np.testing.assert_array_equal(copy.transform(np.eye(2)), np.eye(2) + 1)
+
+
+def test_pretrained_embedder_reads_well():
+    embedder = load_pretrained_embedder()
+    assert len(repr(embedder)) < 2000  # no matrix of numbers in it
+    assert "FrozenLinearProjection()" in repr(embedder)
+    assert embedder.get_feature_names_out()[0] == "timbre_00"

@@ -1,14 +1,11 @@
 """Streaming (ClipStream + FamilyUnion), the row cache, long clips, and a Dask cluster."""
 
-from collections import OrderedDict
-
 import numpy as np
 import pytest
 
-import sktimbre.frontend as frontend_module
 from sktimbre import MFCC, AudioFrontEnd, ClipWarning, make_timbre_embedder
 from sktimbre.embedder import FamilyUnion, default_feature_union
-from sktimbre.frontend import ClipBatch, ClipStream
+from sktimbre.frontend import STFT, ClipBatch, ClipStream
 from sktimbre.io import InvalidClipError
 
 from .conftest import SR, harmonic_tone
@@ -23,31 +20,25 @@ def clips():
 
 @pytest.fixture
 def count_analyses(monkeypatch):
+    """STFTs computed, one entry per clip."""
     counts = []
-    compute = frontend_module._compute_analysis
+    compute = STFT.compute
 
-    def counting(key, stack, sr):
-        counts.extend([key] * len(stack))
-        return compute(key, stack, sr)
+    def counting(self, inputs, sr):
+        counts.extend([self] * len(inputs[0]))
+        return compute(self, inputs, sr)
 
-    monkeypatch.setattr(frontend_module, "_compute_analysis", counting)
-    monkeypatch.setattr(frontend_module, "_ROW_CACHE", OrderedDict())  # start cold
+    monkeypatch.setattr(STFT, "compute", counting)
     return counts
-
-
-def _analyses(union):
-    from sktimbre.embedder import _union_analyses
-
-    return _union_analyses(union)
 
 
 def test_stream_gives_the_same_rows_as_one_batch(clips, count_analyses):
     union = default_feature_union()
-    batch = AudioFrontEnd(analyses=_analyses(union)).fit_transform(clips)
+    batch = AudioFrontEnd().fit_transform(clips)
     assert isinstance(batch, ClipBatch)
     whole = union.fit_transform(batch)
     n_whole = len(count_analyses)
-    stream = AudioFrontEnd(analyses=_analyses(union), batch_size=5).fit_transform(clips)
+    stream = AudioFrontEnd(batch_size=5).fit_transform(clips)
     assert isinstance(stream, ClipStream) and len(stream) == len(clips)
     np.testing.assert_allclose(union.fit_transform(stream), whole, rtol=1e-10, atol=1e-12)
     # one pass: every chunk is decoded and analysed once for all the families
@@ -133,7 +124,7 @@ def test_grid_search_with_cache_extracts_each_clip_once(clips, count_analyses):
 
     labels = np.arange(len(clips)) % 3
     emb = make_timbre_embedder(projection="pca", cache=True)
-    search = GridSearchCV(emb, {"project__transformer__n_components": [2, 3, 4]}, cv=2,
+    search = GridSearchCV(emb, {"project__n_components": [2, 3, 4]}, cv=2,
                           scoring=lambda est, X, y: float(np.var(est.transform(X))))
     search.fit(clips, labels)
     n_keys = len(set(count_analyses))

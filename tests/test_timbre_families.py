@@ -85,16 +85,16 @@ def test_harmonic_rejects_inverted_search_range():
 def test_harmonic_and_pitch_share_one_stft_and_one_f0(notes, monkeypatch):
     from sklearn.pipeline import FeatureUnion
 
-    import sktimbre.frontend as frontend_module
+    from sktimbre.frontend import F0
 
     calls = []
-    original = frontend_module._f0_of_stft
+    original = F0.compute
 
-    def counting(key, S, sr):
-        calls.append(len(S))
-        return original(key, S, sr)
+    def counting(self, inputs, sr):
+        calls.append(len(inputs[0]))
+        return original(self, inputs, sr)
 
-    monkeypatch.setattr(frontend_module, "_f0_of_stft", counting)
+    monkeypatch.setattr(F0, "compute", counting)
     X, _, _ = notes
     batch = AudioFrontEnd().fit_transform(X)
     FeatureUnion([("h", HarmonicDescriptors()), ("p", PitchEstimate())]).fit_transform(batch)

@@ -1,5 +1,6 @@
 """Descriptor families: one scikit-learn transformer per family of timbre descriptors."""
 
+from ._base import DescriptorFamily, FrameDescriptorFamily
 from .chroma import Chroma
 from .contrast import SpectralContrast
 from .envelope import TemporalEnvelope
@@ -11,5 +12,5 @@ from .shape import SpectralShape
 
 __all__ = [
     "MFCC", "MelBands", "SpectralContrast", "Chroma", "SpectralShape", "TemporalEnvelope",
-    "HarmonicDescriptors", "PitchEstimate",
+    "HarmonicDescriptors", "PitchEstimate", "DescriptorFamily", "FrameDescriptorFamily",
 ]

@@ -1,4 +1,15 @@
-"""What every descriptor family shares: input handling, NaN rows, names, tags."""
+"""What every descriptor family shares: declared analyses in, one row per clip out.
+
+A family is a thin scikit-learn transformer over a pure function:
+
+* :meth:`DescriptorFamily.required_analyses` declares what it needs, as a mapping
+  from input names to analyses (``{"S": STFT(2048, 512)}``);
+* :meth:`DescriptorFamily.describe` turns those analyses -- stacked over a group of
+  clips -- into rows, with no access to clips, batches or streams.
+
+The front end's executor (:func:`sktimbre.frontend.extract`) computes the analyses
+once per clip for all the families that declare them and calls ``describe``.
+"""
 
 from __future__ import annotations
 
@@ -6,32 +17,15 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_feature_names_in
 
-from ..frontend import ClipBatch, ClipStream, as_clip_batch, f0_analysis, stft_analysis
+from .._dsp.silence import active_frames
+from .._sklearn_compat import Interval, StrOptions, check_feature_names_in, fit_context
+from ..frontend import STFT, Analysis, as_clips, extract
 from ..pooling import POOLING_STATISTICS, check_pooling, pool_frames, pooled_feature_names
 
+__all__ = ["DescriptorFamily", "FrameDescriptorFamily", "F0DescriptorFamily"]
+
 _POOLING_CONSTRAINT = [StrOptions(set(POOLING_STATISTICS)), list, tuple]
-
-
-def active_frames(S: np.ndarray, active_db: float) -> np.ndarray:
-    """Frames whose energy is within ``active_db`` dB of the clip's loudest frame.
-
-    Parameters
-    ----------
-    S : ndarray of shape (..., n_bins, n_frames)
-        Magnitude spectrogram(s).
-    active_db : float
-        Range in dB below the loudest frame.
-
-    Returns
-    -------
-    mask : ndarray of bool, shape (..., n_frames)
-    """
-    energy = np.square(S, dtype=np.float64).sum(axis=-2)
-    peak = energy.max(axis=-1, keepdims=True)
-    return energy > peak * 10.0 ** (-active_db / 10.0)
 
 
 def _check_window(window, n_fft: int) -> None:
@@ -45,27 +39,90 @@ def _check_window(window, n_fft: int) -> None:
                          f"knows ({exc})") from None
 
 
-class DescriptorFamily(TransformerMixin, BaseEstimator):
-    """Base class of descriptor families: raw audio or a ClipBatch in, one row per clip out.
+def _hashable(window):
+    """A window as an analysis key (a list read back from a model file becomes a tuple)."""
+    return tuple(window) if isinstance(window, list) else window
 
-    Subclasses define ``_prefix``, ``_analyses()``, ``_descriptor_names()`` and
-    ``_features(batch)``, which yields ``(indices, rows)`` for groups of valid clips.
-    Families learn nothing in ``fit`` (they are stateless, like
-    :class:`~sklearn.preprocessing.Normalizer`); clips that failed to load give NaN rows.
+
+class DescriptorFamily(TransformerMixin, BaseEstimator):
+    """Base class of descriptor families: audio in, one row per clip out.
+
+    A subclass stores its parameters in ``__init__`` (an ``sr`` among them, the
+    sample rate of raw audio given to it directly) and defines
+
+    * :meth:`required_analyses`: what it needs, e.g. ``{"S": STFT(2048, 512)}``;
+    * :meth:`describe`: its pure function, from those analyses (stacked over a group
+      of clips) to rows;
+    * ``_descriptor_names()``: the names of its output columns.
+
+    Everything else -- decoding, computing each analysis once per clip for all the
+    families of a union, chunks, worker processes, NaN rows for failed clips,
+    ``get_feature_names_out``, ``set_output`` -- comes from the front end and this
+    class. Families learn nothing in ``fit`` (they are stateless, like
+    :class:`~sklearn.preprocessing.Normalizer`): it validates the parameters and
+    the clips.
+
+    Examples
+    --------
+    A family of one descriptor, the frequency of the loudest STFT bin, averaged
+    over frames:
+
+    >>> import numpy as np
+    >>> from sktimbre.families import DescriptorFamily
+    >>> from sktimbre.frontend import STFT
+    >>> class LoudestBin(DescriptorFamily):
+    ...     def __init__(self, *, n_fft=2048, sr=22050):
+    ...         self.n_fft = n_fft
+    ...         self.sr = sr
+    ...     def required_analyses(self):
+    ...         return {"S": STFT(self.n_fft, self.n_fft // 4)}
+    ...     def describe(self, *, sr, S):
+    ...         hz = S.argmax(axis=1) * sr / self.n_fft  # (n_clips, n_frames)
+    ...         return hz.mean(axis=1, keepdims=True)
+    ...     def _descriptor_names(self):
+    ...         return ["loudest_hz"]
+    >>> t = np.arange(22050) / 22050
+    >>> LoudestBin().fit_transform([np.sin(2 * np.pi * 1000.0 * t)]).round()
+    array([[1001.]])
     """
 
     _parameter_constraints: dict = {
         "sr": [Interval(Integral, 1, None, closed="left")],
     }
 
-    _prefix = ""
+    def required_analyses(self) -> dict[str, Analysis]:
+        """The analyses :meth:`describe` needs, by the name it takes them under.
 
+        Returns
+        -------
+        analyses : dict of str to Analysis
+        """
+        raise NotImplementedError
+
+    def describe(self, *, sr: int, **inputs: np.ndarray) -> np.ndarray:
+        """Rows of a group of clips from their analyses: the family's pure function.
+
+        Parameters
+        ----------
+        sr : int
+            Sample rate in Hz.
+        **inputs : ndarray
+            Each analysis of :meth:`required_analyses`, stacked over the clips of
+            the group (first axis).
+
+        Returns
+        -------
+        rows : ndarray of shape (n_clips, n_features_out)
+        """
+        raise NotImplementedError
+
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Validate the parameters and the clips; nothing is learned from them.
 
         Parameters
         ----------
-        X : clips or ClipBatch
+        X : clips, ClipBatch or ClipStream
             Paths, 1-D arrays, a 2-D array ``(n_clips, n_samples)``, or the output
             of :class:`~sktimbre.AudioFrontEnd`.
         y : None
@@ -75,15 +132,16 @@ class DescriptorFamily(TransformerMixin, BaseEstimator):
         -------
         self : object
         """
-        self._fit_batch(X)
+        self._fit(X)
         return self
 
+    @fit_context(prefer_skip_nested_validation=True)
     def fit_transform(self, X, y=None, **fit_params) -> np.ndarray:
         """Fit, then transform ``X``, decoding it only once.
 
         Parameters
         ----------
-        X : clips or ClipBatch
+        X : clips, ClipBatch or ClipStream
             As in :meth:`transform`.
         y : None
             Ignored.
@@ -94,18 +152,16 @@ class DescriptorFamily(TransformerMixin, BaseEstimator):
         -------
         X_new : ndarray of shape (n_clips, n_features_out)
         """
-        return self.transform(self._fit_batch(X))
+        return self.transform(self._fit(X))
 
-    def _fit_batch(self, X) -> ClipBatch:
-        self._validate_params()
-        self._check_settings()
-        if isinstance(X, np.ndarray) and X.ndim == 2:
+    def _fit(self, X):
+        if hasattr(X, "ndim") and X.ndim == 2:
             self.n_features_in_ = X.shape[1]
         elif hasattr(self, "n_features_in_"):
             del self.n_features_in_
-        if isinstance(X, ClipStream):  # decoded chunk by chunk in transform
-            return X
-        return as_clip_batch(X, sr=self.sr)
+        clips = as_clips(X, sr=self.sr)  # decoding validates the clips
+        self._check_settings(clips.sr)
+        return clips
 
     def transform(self, X) -> np.ndarray:
         """Compute the descriptors of every clip.
@@ -119,21 +175,10 @@ class DescriptorFamily(TransformerMixin, BaseEstimator):
         Returns
         -------
         X_new : ndarray of shape (n_clips, n_features_out)
-            One row per clip; NaN rows for clips that failed to load in a batch made
-            with ``on_error="nan"``.
+            One row per clip; NaN rows for clips that failed to load with
+            ``on_error="warn"`` or ``"nan"``.
         """
-        self._validate_params()
-        self._check_settings()
-        if isinstance(X, ClipStream):
-            return X.map_families([self])[0]
-        return self._rows(as_clip_batch(X, sr=self.sr))
-
-    def _rows(self, batch: ClipBatch) -> np.ndarray:
-        """Rows of a decoded batch as a plain array (NaN rows for failed clips)."""
-        out = np.full((len(batch), len(self._feature_names())), np.nan)
-        for idx, rows in self._features(batch):
-            out[idx] = rows
-        return out
+        return extract(as_clips(X, sr=self.sr), [self]).rows[0]
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """Names of the output columns, e.g. ``mfcc_03_mean``.
@@ -149,14 +194,17 @@ class DescriptorFamily(TransformerMixin, BaseEstimator):
         feature_names_out : ndarray of str objects
         """
         if hasattr(self, "n_features_in_") and input_features is not None:
-            _check_feature_names_in(self, input_features)
+            check_feature_names_in(self, input_features)
         return np.asarray(self._feature_names(), dtype=object)
 
     def _feature_names(self) -> list[str]:
         return list(self._descriptor_names())
 
-    def _check_settings(self) -> None:
-        """Cross-parameter checks that ``_parameter_constraints`` cannot express."""
+    def _check_settings(self, sr: int) -> None:
+        """Cross-parameter checks that ``_parameter_constraints`` cannot express.
+
+        ``sr`` is the sample rate of the clips the family is fitted on.
+        """
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -167,11 +215,31 @@ class DescriptorFamily(TransformerMixin, BaseEstimator):
 
 
 class FrameDescriptorFamily(DescriptorFamily):
-    """A family of frame-wise descriptors from one analysis, pooled over time per clip.
+    """A family of frame-wise descriptors of one STFT, pooled over time per clip.
 
-    Subclasses define ``_frames(A, sr)``: an analysis stack ``(n_clips, n_bins,
-    n_frames)`` -- the magnitude STFT unless they override ``_analyses`` -- to
-    descriptors ``(n_clips, n_descriptors, n_frames)``.
+    Subclasses have the parameters ``n_fft``, ``hop_length``, ``window``,
+    ``pooling``, ``active_db`` and ``sr``, and define ``_frames(S, sr)``: magnitude
+    STFTs ``(n_clips, n_bins, n_frames)`` to descriptors ``(n_clips,
+    n_descriptors, n_frames)``, and ``_descriptor_names()``; pooling (over the
+    sounding frames with ``active_db``) and the column names (``name_stat``) come
+    from this class.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktimbre.families import FrameDescriptorFamily
+    >>> class Energy(FrameDescriptorFamily):
+    ...     def __init__(self, *, n_fft=2048, hop_length=512, window="hann",
+    ...                  pooling=("mean", "max"), active_db=None, sr=22050):
+    ...         self.n_fft, self.hop_length, self.window = n_fft, hop_length, window
+    ...         self.pooling, self.active_db, self.sr = pooling, active_db, sr
+    ...     def _frames(self, S, sr):
+    ...         return np.square(S).sum(axis=1, keepdims=True)  # (n_clips, 1, n_frames)
+    ...     def _descriptor_names(self):
+    ...         return ["energy"]
+    >>> family = Energy().fit([np.ones(4096)])
+    >>> family.get_feature_names_out().tolist()
+    ['energy_mean', 'energy_max']
     """
 
     _parameter_constraints: dict = {
@@ -183,28 +251,51 @@ class FrameDescriptorFamily(DescriptorFamily):
         "active_db": [Interval(Real, 0, None, closed="neither"), None],
     }
 
-    def _analyses(self) -> list[tuple]:
-        return [stft_analysis(self.n_fft, self.hop_length, self.window)]
+    def _stft(self) -> STFT:
+        return STFT(self.n_fft, self.hop_length, _hashable(self.window))
 
-    def _features(self, batch: ClipBatch):
-        pooling = check_pooling(self.pooling)
-        (key,) = self._analyses()
-        for idx, S in batch.analysis(key):
-            mask = None if self.active_db is None else active_frames(S, self.active_db)
-            yield idx, pool_frames(self._frames(S, batch.sr), pooling, mask=mask)
+    def required_analyses(self) -> dict[str, Analysis]:
+        """The magnitude STFT, as ``{"S": STFT(n_fft, hop_length, window)}``.
+
+        Returns
+        -------
+        analyses : dict of str to Analysis
+        """
+        return {"S": self._stft()}
+
+    def describe(self, *, sr: int, S: np.ndarray) -> np.ndarray:
+        """Pooled frame-wise descriptors of a stack of magnitude STFTs.
+
+        Parameters
+        ----------
+        sr : int
+            Sample rate in Hz.
+        S : ndarray of shape (n_clips, 1 + n_fft // 2, n_frames)
+            Magnitude STFTs.
+
+        Returns
+        -------
+        rows : ndarray of shape (n_clips, n_features_out)
+        """
+        return self._pool(self._frames(S, sr), S)
+
+    def _pool(self, frames: np.ndarray, S: np.ndarray) -> np.ndarray:
+        """Pool ``frames`` over the sounding frames of ``S`` (all, if ``active_db`` is None)."""
+        mask = None if self.active_db is None else active_frames(S, self.active_db)
+        return pool_frames(frames, self.pooling, mask=mask)
 
     def _feature_names(self) -> list[str]:
         return pooled_feature_names(self._descriptor_names(), self.pooling)
 
-    def _check_settings(self) -> None:
+    def _check_settings(self, sr: int) -> None:
         check_pooling(self.pooling)
         _check_window(self.window, self.n_fft)
 
 
 class F0DescriptorFamily(DescriptorFamily):
-    """A family that needs the clip's f0: a long STFT and the f0 estimate derived from it.
+    """A family that reads the clip's f0: a long STFT and the f0 estimate derived from it.
 
-    Both are analyses of the batch, so every such family shares them.
+    Both are analyses, so every such family shares them.
     """
 
     _parameter_constraints: dict = {
@@ -216,11 +307,22 @@ class F0DescriptorFamily(DescriptorFamily):
         "window": [str, tuple],
     }
 
-    def _check_settings(self) -> None:
+    def _check_settings(self, sr: int) -> None:
         if self.fmin >= self.fmax:
             raise ValueError(f"fmin={self.fmin} Hz must be below fmax={self.fmax} Hz")
         _check_window(self.window, self.n_fft)
 
-    def _analyses(self) -> list[tuple]:
-        return [stft_analysis(self.n_fft, self.hop_length, self.window),
-                f0_analysis(self.n_fft, self.hop_length, self.window, self.fmin, self.fmax)]
+    def _stft(self) -> STFT:
+        return STFT(self.n_fft, self.hop_length, _hashable(self.window))
+
+    def required_analyses(self) -> dict[str, Analysis]:
+        """The long STFT and the clip's f0: ``{"S": STFT(...), "f0": F0(...)}``.
+
+        Returns
+        -------
+        analyses : dict of str to Analysis
+        """
+        from ..frontend import F0
+
+        return {"S": self._stft(), "f0": F0(self._stft(), float(self.fmin), float(self.fmax))}
+

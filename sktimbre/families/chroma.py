@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-import warnings
 from numbers import Integral
 
 import numpy as np
-from sklearn.utils._param_validation import Interval, StrOptions
 
-from ..frontend import cqt_analysis, stft_analysis
+from .._dsp.chroma import chroma_cens, chroma_stft
+from .._sklearn_compat import Interval, StrOptions
+from ..frontend import CQT, Analysis
+from ..persistence import register_trusted_type
 from ._base import FrameDescriptorFamily
 
 __all__ = ["Chroma"]
 
 
+@register_trusted_type(name="sktimbre.Chroma",
+                       aliases=["sktimbre.families.Chroma"])
 class Chroma(FrameDescriptorFamily):
     """Chroma vectors, pooled per clip: CENS (from a CQT) or STFT chroma.
 
@@ -87,25 +90,37 @@ class Chroma(FrameDescriptorFamily):
     def _descriptor_names(self) -> list[str]:
         return [f"chroma_{self.variant}_{i:02d}" for i in range(self.n_chroma)]
 
-    def _analyses(self) -> list[tuple]:
-        if self.variant == "cens":
-            return [cqt_analysis(self.hop_length, n_bins=7 * 3 * self.n_chroma,
-                                 bins_per_octave=3 * self.n_chroma)]
-        return [stft_analysis(self.n_fft, self.hop_length, self.window)]
+    def required_analyses(self) -> dict[str, Analysis]:
+        """The CQT (``variant="cens"``) or the STFT (``"stft"``), as ``{"S": ...}``.
 
-    def _frames(self, A, sr):
-        import librosa
-
+        Returns
+        -------
+        analyses : dict of str to Analysis
+        """
         if self.variant == "cens":
-            return librosa.feature.chroma_cens(
-                C=A, sr=sr, hop_length=self.hop_length, n_chroma=self.n_chroma,
-                bins_per_octave=3 * self.n_chroma, win_len_smooth=self.win_len_smooth,
-            )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # tuning of near-silent clips
-            # One call per clip: librosa would estimate one tuning for the whole stack.
-            return np.stack([
-                librosa.feature.chroma_stft(S=S**2, sr=sr, n_fft=self.n_fft,
-                                            n_chroma=self.n_chroma)
-                for S in A
-            ])
+            return {"S": CQT(int(self.hop_length), None, 7 * 3 * int(self.n_chroma),
+                             3 * int(self.n_chroma))}
+        return {"S": self._stft()}
+
+    def describe(self, *, sr: int, S: np.ndarray) -> np.ndarray:
+        """Pooled chroma of a stack of clips.
+
+        Parameters
+        ----------
+        sr : int
+            Sample rate in Hz.
+        S : ndarray of shape (n_clips, n_bins, n_frames)
+            Constant-Q magnitudes (``variant="cens"``) or magnitude STFTs; their
+            frame energies select the sounding frames.
+
+        Returns
+        -------
+        rows : ndarray of shape (n_clips, n_chroma * n_statistics)
+        """
+        if self.variant == "cens":
+            frames = chroma_cens(S, sr=sr, hop_length=self.hop_length, n_chroma=self.n_chroma,
+                                 bins_per_octave=3 * self.n_chroma,
+                                 win_len_smooth=self.win_len_smooth)
+        else:
+            frames = chroma_stft(S, sr=sr, n_fft=self.n_fft, n_chroma=self.n_chroma)
+        return self._pool(frames, S)

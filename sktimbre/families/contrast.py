@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from numbers import Integral, Real
 
-import numpy as np
-from sklearn.utils._param_validation import Interval
-
+from .._dsp.contrast import spectral_contrast
+from .._sklearn_compat import Interval
+from ..persistence import register_trusted_type
 from ._base import FrameDescriptorFamily
-from ._spectral import power_to_db
 
 __all__ = ["SpectralContrast"]
 
 
+@register_trusted_type(name="sktimbre.SpectralContrast",
+                       aliases=["sktimbre.families.SpectralContrast"])
 class SpectralContrast(FrameDescriptorFamily):
     """Spectral contrast per octave band (Jiang et al., 2002), pooled per clip.
 
@@ -86,43 +86,15 @@ class SpectralContrast(FrameDescriptorFamily):
     def _descriptor_names(self) -> list[str]:
         return [f"contrast_{i:02d}" for i in range(self.n_bands + 1)]
 
-    def _frames(self, S, sr):
+    def _check_settings(self, sr: int) -> None:
+        super()._check_settings(sr)
         if self.fmin * 2.0 ** (self.n_bands - 1) >= sr / 2:
             raise ValueError(
                 f"SpectralContrast: fmin={self.fmin} Hz with n_bands={self.n_bands} octaves "
                 f"puts a band edge above the Nyquist frequency {sr / 2} Hz"
             )
-        shape = S.shape[:-2] + (self.n_bands + 1, S.shape[-1])
-        peak, valley = np.zeros(shape), np.zeros(shape)
-        for k, (lo, hi, q) in enumerate(_band_rows(sr, self.n_fft, self.fmin, self.n_bands,
-                                                   self.quantile)):
-            # the whole stack at once (np.partition is slower here than a sort)
-            part = np.sort(S[..., lo:hi, :], axis=-2)
-            valley[..., k, :] = part[..., :q, :].mean(axis=-2)
-            peak[..., k, :] = part[..., -q:, :].mean(axis=-2)
-        if self.linear:
-            return peak - valley
-        # the dB floor (top_db) is set per clip, as librosa does on each clip
-        return power_to_db(peak) - power_to_db(valley)
 
-
-@lru_cache(maxsize=32)
-def _band_rows(sr: int, n_fft: int, fmin: float, n_bands: int, quantile: float) -> tuple:
-    """Bin range ``[lo, hi)`` and quantile count of each octave band, as librosa's."""
-    freq = np.fft.rfftfreq(n_fft, d=1.0 / sr)
-    octa = np.zeros(n_bands + 2)
-    octa[1:] = fmin * (2.0 ** np.arange(0, n_bands + 1))
-    bands = []
-    for k, (f_low, f_high) in enumerate(zip(octa[:-1], octa[1:], strict=True)):
-        band = (freq >= f_low) & (freq <= f_high)
-        idx = np.flatnonzero(band)
-        if k > 0:
-            band[idx[0] - 1] = True
-        if k == n_bands:
-            band[idx[-1] + 1 :] = True
-        rows = np.flatnonzero(band)
-        q = max(int(np.rint(quantile * len(rows))), 1)  # counted before the last row goes
-        if k < n_bands:
-            rows = rows[:-1]
-        bands.append((int(rows[0]), int(rows[-1]) + 1, q))  # contiguous rows
-    return tuple(bands)
+    def _frames(self, S, sr):
+        return spectral_contrast(S, sr=sr, n_fft=self.n_fft, fmin=self.fmin,
+                                 n_bands=self.n_bands, quantile=self.quantile,
+                                 linear=self.linear)

@@ -5,14 +5,18 @@ from __future__ import annotations
 from numbers import Integral
 
 import numpy as np
-from sklearn.utils._param_validation import Interval
 
 from .._dsp.envelope import ENVELOPE_FEATURE_NAMES, envelope_descriptors
+from .._sklearn_compat import Interval
+from ..frontend import Analysis, Waveform
+from ..persistence import register_trusted_type
 from ._base import DescriptorFamily
 
 __all__ = ["TemporalEnvelope"]
 
 
+@register_trusted_type(name="sktimbre.TemporalEnvelope",
+                       aliases=["sktimbre.families.TemporalEnvelope"])
 class TemporalEnvelope(DescriptorFamily):
     """Attack, decay, duration and modulation of the note's energy envelope.
 
@@ -63,23 +67,38 @@ class TemporalEnvelope(DescriptorFamily):
         self.hop_length = hop_length
         self.sr = sr
 
-    def _check_settings(self) -> None:
+    def _check_settings(self, sr: int) -> None:
         if self.hop_length > self.frame_length:
             raise ValueError(f"hop_length={self.hop_length} must not exceed "
                              f"frame_length={self.frame_length}")
 
-    def _analyses(self) -> list[tuple]:
-        return []  # works on the samples directly
+    def required_analyses(self) -> dict[str, Analysis]:
+        """The samples themselves: ``{"y": Waveform()}``.
+
+        Returns
+        -------
+        analyses : dict of str to Analysis
+        """
+        return {"y": Waveform()}
 
     def _descriptor_names(self) -> list[str]:
         return [f"env_{name}" if not name.startswith("env_") else name
                 for name in ENVELOPE_FEATURE_NAMES]
 
-    def _features(self, batch):
-        idx = np.flatnonzero(batch.valid)
-        if idx.size:
-            yield idx, np.stack([
-                envelope_descriptors(batch[i], batch.sr, frame_length=self.frame_length,
-                                     hop_length=self.hop_length)
-                for i in idx
-            ])
+    def describe(self, *, sr: int, y: np.ndarray) -> np.ndarray:
+        """Envelope descriptors of a stack of equal-length clips.
+
+        Parameters
+        ----------
+        sr : int
+            Sample rate in Hz.
+        y : ndarray of shape (n_clips, n_samples)
+            Samples.
+
+        Returns
+        -------
+        rows : ndarray of shape (n_clips, 15)
+            :func:`sktimbre._dsp.envelope.envelope_descriptors` of each clip.
+        """
+        return np.stack([envelope_descriptors(clip, sr, frame_length=self.frame_length,
+                                              hop_length=self.hop_length) for clip in y])

@@ -5,14 +5,17 @@ from __future__ import annotations
 from numbers import Integral
 
 import numpy as np
-from sklearn.utils._param_validation import Interval
 
 from .._dsp.harmonic import harmonic_descriptors, harmonic_feature_names
+from .._sklearn_compat import Interval
+from ..persistence import register_trusted_type
 from ._base import F0DescriptorFamily
 
 __all__ = ["HarmonicDescriptors"]
 
 
+@register_trusted_type(name="sktimbre.HarmonicDescriptors",
+                       aliases=["sktimbre.families.HarmonicDescriptors"])
 class HarmonicDescriptors(F0DescriptorFamily):
     """Harmonic structure relative to the note's own fundamental, one set per clip.
 
@@ -27,8 +30,8 @@ class HarmonicDescriptors(F0DescriptorFamily):
     in dB relative to their total. See
     :func:`sktimbre._dsp.harmonic.harmonic_descriptors` for the exact definitions.
 
-    The f0 estimate is an analysis of the :class:`~sktimbre.ClipBatch`, shared
-    with :class:`~sktimbre.PitchEstimate` (computed once per clip).
+    The f0 estimate is an analysis (:class:`sktimbre.frontend.F0`), shared with
+    :class:`~sktimbre.PitchEstimate` (computed once per clip).
 
     Parameters
     ----------
@@ -94,15 +97,24 @@ class HarmonicDescriptors(F0DescriptorFamily):
     def _descriptor_names(self) -> list[str]:
         return [f"harm_{n}" for n in harmonic_feature_names(self.n_harmonics, self.n_bands)]
 
-    def _features(self, batch):
-        stft_key, f0_key = self._analyses()
-        freqs = np.fft.rfftfreq(self.n_fft, d=1.0 / batch.sr)
-        f0_of = {}
-        for idx, f0 in batch.analysis(f0_key):
-            f0_of.update(zip(idx.tolist(), f0, strict=True))
-        for idx, S in batch.analysis(stft_key):
-            yield idx, np.array([
-                harmonic_descriptors(s, freqs, f0=f0_of[i], n_harmonics=self.n_harmonics,
-                                     n_bands=self.n_bands)
-                for i, s in zip(idx.tolist(), S, strict=True)
-            ])
+    def describe(self, *, sr: int, S: np.ndarray, f0: np.ndarray) -> np.ndarray:
+        """Harmonic descriptors of a stack of clips.
+
+        Parameters
+        ----------
+        sr : int
+            Sample rate in Hz.
+        S : ndarray of shape (n_clips, 1 + n_fft // 2, n_frames)
+            Magnitude STFTs.
+        f0 : ndarray of shape (n_clips,)
+            Each clip's fundamental in Hz (NaN for silence).
+
+        Returns
+        -------
+        rows : ndarray of shape (n_clips, n_harmonics + 8 + n_bands)
+            :func:`sktimbre._dsp.harmonic.harmonic_descriptors` of each clip.
+        """
+        freqs = np.fft.rfftfreq(self.n_fft, d=1.0 / sr)
+        return np.array([harmonic_descriptors(s, freqs, f0=f, n_harmonics=self.n_harmonics,
+                                              n_bands=self.n_bands)
+                         for s, f in zip(S, f0, strict=True)])

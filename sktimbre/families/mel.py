@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from numbers import Integral, Real
 
-from sklearn.utils._param_validation import Interval
+import numpy as np
 
+from .._dsp.mel import power_to_db
+from .._sklearn_compat import Interval
+from ..frontend import Analysis, MelSpectrogram
+from ..persistence import register_trusted_type
 from ._base import FrameDescriptorFamily
-from ._spectral import mel_power, power_to_db
 
 __all__ = ["MelBands"]
 
 
+@register_trusted_type(name="sktimbre.MelBands",
+                       aliases=["sktimbre.families.MelBands"])
 class MelBands(FrameDescriptorFamily):
     """Mel band energies in dB, pooled per clip.
 
@@ -77,6 +82,32 @@ class MelBands(FrameDescriptorFamily):
     def _descriptor_names(self) -> list[str]:
         return [f"mel_{i:02d}" for i in range(self.n_mels)]
 
-    def _frames(self, S, sr):
-        P = mel_power(S, sr, self.n_fft, self.n_mels, self.fmin, self.fmax)
-        return power_to_db(P, top_db=self.top_db)
+    def required_analyses(self) -> dict[str, Analysis]:
+        """The STFT (for the sounding frames) and its mel power spectrogram.
+
+        Returns
+        -------
+        analyses : dict of str to Analysis
+            ``{"S": STFT(...), "M": MelSpectrogram(...)}``.
+        """
+        return {"S": self._stft(),
+                "M": MelSpectrogram(self._stft(), int(self.n_mels), float(self.fmin),
+                                    None if self.fmax is None else float(self.fmax))}
+
+    def describe(self, *, sr: int, S: np.ndarray, M: np.ndarray) -> np.ndarray:
+        """Pooled dB mel bands of a stack of clips.
+
+        Parameters
+        ----------
+        sr : int
+            Sample rate in Hz.
+        S : ndarray of shape (n_clips, 1 + n_fft // 2, n_frames)
+            Magnitude STFTs (their frame energies select the sounding frames).
+        M : ndarray of shape (n_clips, n_mels, n_frames)
+            Mel power spectrograms.
+
+        Returns
+        -------
+        rows : ndarray of shape (n_clips, n_mels * n_statistics)
+        """
+        return self._pool(power_to_db(M, top_db=self.top_db), S)

@@ -2,69 +2,22 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from numbers import Integral, Real
 
 import numpy as np
-from scipy.fft import dct
-from sklearn.utils._param_validation import Interval
 
+from .._dsp.mel import power_to_db
+from .._dsp.mfcc import delta, mfcc_from_mel
+from .._sklearn_compat import Interval
+from ..frontend import Analysis, MelSpectrogram
+from ..persistence import register_trusted_type
 from ._base import FrameDescriptorFamily
-from ._spectral import mel_power, power_to_db
 
-__all__ = ["MFCC", "delta"]
-
-
-def delta(F: np.ndarray, *, width: int = 9, order: int = 1) -> np.ndarray:
-    """Local time derivative of frame-wise descriptors, as :func:`librosa.feature.delta`.
-
-    Savitzky-Golay derivative over ``width`` frames along the last axis (mode
-    ``"interp"``). Clips with fewer frames than ``width`` use the largest odd width
-    that fits, and clips with fewer than 3 frames get zero derivatives.
-
-    Parameters
-    ----------
-    F : ndarray of shape (..., n_descriptors, n_frames)
-    width : int, default=9
-        Odd number of frames of the derivative window.
-    order : int, default=1
-        Derivative order.
-
-    Returns
-    -------
-    dF : ndarray, same shape as ``F``
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sktimbre.families.mfcc import delta
-    >>> delta(np.arange(20.0)[None, :])[0, :3]
-    array([1., 1., 1.])
-    """
-    n_frames = F.shape[-1]
-    width = min(width, n_frames if n_frames % 2 else n_frames - 1)
-    if width < 3 or width <= order:
-        return np.zeros_like(F)
-    return (F @ _delta_operator(n_frames, width, order)).astype(F.dtype, copy=False)
+__all__ = ["MFCC", "delta"]  # delta: moved to sktimbre._dsp.mfcc, kept here for 0.1 code
 
 
-@lru_cache(maxsize=64)
-def _delta_operator(n_frames: int, width: int, order: int) -> np.ndarray:
-    """``D`` with ``F @ D == librosa.feature.delta(F, ...)`` along the last axis.
-
-    The Savitzky-Golay derivative (with its polynomial fits at the edges) is linear
-    in the frames: applying it once to the identity gives its matrix, and one product
-    per stack then replaces librosa's per-call edge fits, which cost more than the rest
-    of the MFCC pipeline.
-    """
-    import librosa
-
-    D = librosa.feature.delta(np.eye(n_frames), width=width, order=order, axis=-1,
-                              mode="interp")
-    D.setflags(write=False)
-    return D
-
-
+@register_trusted_type(name="sktimbre.MFCC",
+                       aliases=["sktimbre.families.MFCC"])
 class MFCC(FrameDescriptorFamily):
     """Mel-frequency cepstral coefficients (and deltas), pooled per clip.
 
@@ -162,8 +115,8 @@ class MFCC(FrameDescriptorFamily):
         self.active_db = active_db
         self.sr = sr
 
-    def _check_settings(self) -> None:
-        super()._check_settings()
+    def _check_settings(self, sr: int) -> None:
+        super()._check_settings(sr)
         if self.n_mfcc > self.n_mels:
             raise ValueError(f"n_mfcc={self.n_mfcc} cannot exceed n_mels={self.n_mels}")
         if self.delta_width % 2 == 0:
@@ -174,10 +127,35 @@ class MFCC(FrameDescriptorFamily):
         names = [f"{b}_{i:02d}" for b in blocks for i in range(self.n_mfcc)]
         return names if self.include_c0 else names[1:]
 
-    def _frames(self, S, sr):
-        P = mel_power(S, sr, self.n_fft, self.n_mels, self.fmin, self.fmax)
-        M = dct(power_to_db(P, top_db=self.top_db), axis=-2, type=2, norm="ortho")
-        M = M[..., : self.n_mfcc, :]
-        blocks = [M if self.include_c0 else M[..., 1:, :]]
-        blocks += [delta(M, width=self.delta_width, order=k) for k in range(1, self.deltas + 1)]
-        return np.concatenate(blocks, axis=-2)
+    def required_analyses(self) -> dict[str, Analysis]:
+        """The STFT (for the sounding frames) and its mel power spectrogram.
+
+        Returns
+        -------
+        analyses : dict of str to Analysis
+            ``{"S": STFT(...), "M": MelSpectrogram(...)}``.
+        """
+        return {"S": self._stft(),
+                "M": MelSpectrogram(self._stft(), int(self.n_mels), float(self.fmin),
+                                    None if self.fmax is None else float(self.fmax))}
+
+    def describe(self, *, sr: int, S: np.ndarray, M: np.ndarray) -> np.ndarray:
+        """Pooled MFCCs (and deltas) of a stack of clips.
+
+        Parameters
+        ----------
+        sr : int
+            Sample rate in Hz.
+        S : ndarray of shape (n_clips, 1 + n_fft // 2, n_frames)
+            Magnitude STFTs (their frame energies select the sounding frames).
+        M : ndarray of shape (n_clips, n_mels, n_frames)
+            Mel power spectrograms.
+
+        Returns
+        -------
+        rows : ndarray of shape (n_clips, n_features_out)
+        """
+        C = mfcc_from_mel(power_to_db(M, top_db=self.top_db), self.n_mfcc)
+        blocks = [C if self.include_c0 else C[..., 1:, :]]
+        blocks += [delta(C, width=self.delta_width, order=k) for k in range(1, self.deltas + 1)]
+        return self._pool(np.concatenate(blocks, axis=-2), S)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..persistence import register_trusted_type
 from ._base import F0DescriptorFamily
 
 __all__ = ["PitchEstimate"]
 
 
+@register_trusted_type(name="sktimbre.PitchEstimate",
+                       aliases=["sktimbre.families.PitchEstimate"])
 class PitchEstimate(F0DescriptorFamily):
     """One column, ``f0_log2``: log2 of the clip's estimated fundamental in Hz.
 
@@ -62,9 +65,23 @@ class PitchEstimate(F0DescriptorFamily):
     def _descriptor_names(self) -> list[str]:
         return ["f0_log2"]
 
-    def _features(self, batch):
-        fallback = np.log2(np.sqrt(self.fmin * min(self.fmax, 0.45 * batch.sr)))
-        for idx, f0 in batch.analysis(self._analyses()[1]):
-            with np.errstate(invalid="ignore", divide="ignore"):
-                log_f0 = np.log2(f0)
-            yield idx, np.where(np.isfinite(log_f0), log_f0, fallback)[:, None]
+    def describe(self, *, sr: int, S: np.ndarray, f0: np.ndarray) -> np.ndarray:
+        """``log2(f0)`` of a stack of clips, the search range's centre for silence.
+
+        Parameters
+        ----------
+        sr : int
+            Sample rate in Hz.
+        S : ndarray of shape (n_clips, 1 + n_fft // 2, n_frames)
+            Magnitude STFTs (unused; the f0 is computed from them).
+        f0 : ndarray of shape (n_clips,)
+            Each clip's fundamental in Hz (NaN for silence).
+
+        Returns
+        -------
+        rows : ndarray of shape (n_clips, 1)
+        """
+        fallback = np.log2(np.sqrt(self.fmin * min(self.fmax, 0.45 * sr)))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            log_f0 = np.log2(f0)
+        return np.where(np.isfinite(log_f0), log_f0, fallback)[:, None]

@@ -5,14 +5,17 @@ from __future__ import annotations
 from numbers import Real
 
 import numpy as np
-from sklearn.utils._param_validation import Interval
 
 from .._dsp.shape import SHAPE_FEATURE_NAMES, spectral_shape
+from .._sklearn_compat import Interval
+from ..persistence import register_trusted_type
 from ._base import FrameDescriptorFamily
 
 __all__ = ["SpectralShape"]
 
 
+@register_trusted_type(name="sktimbre.SpectralShape",
+                       aliases=["sktimbre.families.SpectralShape"])
 class SpectralShape(FrameDescriptorFamily):
     """Ten spectral shape descriptors per frame, pooled per clip.
 

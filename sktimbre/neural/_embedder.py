@@ -7,14 +7,15 @@ import time
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
+from sklearn.utils.validation import check_is_fitted
 
-from ..frontend import AudioFrontEnd, ClipBatch, f0_analysis, stft_analysis
+from .._sklearn_compat import Interval, check_feature_names_in, fit_context
+from ..frontend import AudioFrontEnd, ClipBatch, ClipStream
+from ..persistence import register_trusted_type
 from ._lazy import import_torch, torch_session
-from ._logmel import log_mel_frames
+from ._logmel import model_inputs
 
 __all__ = ["GMVAEEmbedder"]
 
@@ -53,6 +54,7 @@ def _midi_of_f0(f0: np.ndarray) -> np.ndarray:
         return np.round(69.0 + 12.0 * np.log2(f0 / 440.0))
 
 
+@register_trusted_type(name="sktimbre.neural.GMVAEEmbedder")
 class GMVAEEmbedder(TransformerMixin, BaseEstimator):
     """Timbre vectors from a GMVAE that disentangles timbre from pitch (needs PyTorch).
 
@@ -203,31 +205,21 @@ class GMVAEEmbedder(TransformerMixin, BaseEstimator):
 
     # -- input ------------------------------------------------------------------------
 
-    def _batch(self, X, *, with_f0: bool = False) -> ClipBatch:
-        if isinstance(X, ClipBatch):
-            return X
-        analyses = [stft_analysis(_N_FFT, _HOP)]
-        if with_f0:
-            analyses.append(f0_analysis())
-        return AudioFrontEnd(sr=self.sr, analyses=analyses, trim_db=self.trim_db,
-                             n_jobs=self.n_jobs).transform(X)
+    def _inputs(self, X, *, with_f0: bool = False):
+        """Log-mel frames of every clip (and its f0 in Hz), decoded and analysed once."""
+        if not isinstance(X, ClipBatch | ClipStream):
+            X = AudioFrontEnd(sr=self.sr, trim_db=self.trim_db, n_jobs=self.n_jobs).transform(X)
+        return model_inputs(X, n_mels=self.n_mels, n_frames=self.n_frames, n_fft=_N_FFT,
+                            hop_length=_HOP, with_f0=with_f0)
 
-    def _log_mel(self, batch: ClipBatch) -> np.ndarray:
-        return log_mel_frames(batch, n_mels=self.n_mels, n_frames=self.n_frames,
-                              n_fft=_N_FFT, hop_length=_HOP)
-
-    def _pitch_targets(self, batch: ClipBatch, pitch) -> tuple[np.ndarray, np.ndarray]:
-        if pitch is None:  # the package's own f0 estimate, to the nearest semitone
-            midi = np.full(len(batch), np.nan)
-            for idx, f0 in batch.analysis(f0_analysis()):
-                midi[idx] = _midi_of_f0(f0)
-            pitch = midi
-        classes, codes = _encode_labels(pitch, len(batch), "pitch")
+    @staticmethod
+    def _pitch_targets(pitch, n_clips: int) -> tuple[np.ndarray, np.ndarray]:
+        classes, codes = _encode_labels(pitch, n_clips, "pitch")
         return classes.astype(np.int64) if classes.size else np.array([-1]), codes
 
     # -- fit --------------------------------------------------------------------------
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, *, pitch=None):
         """Train the GMVAE on clips with (some) instrument labels.
 
@@ -243,13 +235,12 @@ class GMVAEEmbedder(TransformerMixin, BaseEstimator):
         pitch : array-like of shape (n_clips,), default=None
             MIDI pitch of each clip (``-1``/``None``/NaN: unknown). ``None``: the
             nearest semitone of the package's f0 estimate
-            (:func:`sktimbre.frontend.f0_analysis`).
+            (:class:`sktimbre.frontend.F0`).
 
         Returns
         -------
         self : GMVAEEmbedder
         """
-        torch = import_torch()
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target "
                              "y is None")
@@ -257,15 +248,19 @@ class GMVAEEmbedder(TransformerMixin, BaseEstimator):
             self.n_features_in_ = X.shape[1]
         elif hasattr(self, "n_features_in_"):
             del self.n_features_in_
-        batch = self._batch(X, with_f0=pitch is None)
-        n_clips = len(batch)
+        import_torch()  # a missing extra is reported before any decoding
+        M, f0 = self._inputs(X, with_f0=pitch is None)
+        return self._fit_inputs(M, y, _midi_of_f0(f0) if pitch is None else pitch)
+
+    def _fit_inputs(self, M, y, pitch):
+        torch = import_torch()
+        n_clips = len(M)
         classes, y_codes = _encode_labels(y, n_clips, "y")
         if classes.size == 0:
             raise ValueError("y has no labelled clip: at least one clip needs an instrument "
                              "label (-1, None and NaN mark unlabelled clips)")
-        pitch_classes, p_codes = self._pitch_targets(batch, pitch)
+        pitch_classes, p_codes = self._pitch_targets(pitch, n_clips)
 
-        M = self._log_mel(batch)
         # clips that failed to load (front end with on_error="nan") cannot train
         usable = np.flatnonzero(np.isfinite(M).all(axis=(1, 2)))
         if usable.size == 0:
@@ -302,6 +297,7 @@ class GMVAEEmbedder(TransformerMixin, BaseEstimator):
         self._module = self._inference_module(model)
         return self
 
+    @fit_context(prefer_skip_nested_validation=True)
     def fit_transform(self, X, y=None, **fit_params) -> np.ndarray:
         """Fit, then embed the same clips, decoding and analysing them only once.
 
@@ -318,12 +314,18 @@ class GMVAEEmbedder(TransformerMixin, BaseEstimator):
         -------
         X_new : ndarray of shape (n_clips, latent_dim)
         """
-        self._validate_params()
-        batch = self._batch(X, with_f0=fit_params.get("pitch") is None)
-        self.fit(batch, y, **fit_params)
+        pitch = fit_params.get("pitch")
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target "
+                             "y is None")
+        import_torch()
+        M, f0 = self._inputs(X, with_f0=pitch is None)
+        self._fit_inputs(M, y, _midi_of_f0(f0) if pitch is None else pitch)
         if isinstance(X, np.ndarray) and X.ndim == 2:
             self.n_features_in_ = X.shape[1]
-        return self.transform(batch)
+        elif hasattr(self, "n_features_in_"):
+            del self.n_features_in_
+        return self._encode_inputs(M, 0)
 
     def _train(self, torch, model, M, y_codes, p_codes, train, val):
         from ._model import gmvae_loss
@@ -400,9 +402,12 @@ class GMVAEEmbedder(TransformerMixin, BaseEstimator):
 
     def _encode(self, X, which: int) -> np.ndarray:
         check_is_fitted(self, "state_dict_")
+        import_torch()
+        return self._encode_inputs(self._inputs(X)[0], which)
+
+    def _encode_inputs(self, M, which: int) -> np.ndarray:
         torch = import_torch()
-        batch = self._batch(X)
-        M = self._log_mel(batch).astype(np.float64)
+        M = M.astype(np.float64)
         M = (M - self.mel_mean_[:, None]) / self.mel_std_[:, None]
         with torch_session(torch, n_threads=self.n_threads):
             module = self._module_for_transform(torch)
@@ -455,7 +460,7 @@ class GMVAEEmbedder(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "state_dict_")
         if hasattr(self, "n_features_in_") and input_features is not None:
-            _check_feature_names_in(self, input_features)
+            check_feature_names_in(self, input_features)
         return np.asarray([f"timbre_{i:02d}" for i in range(self.architecture_["latent_dim"])],
                           dtype=object)
 

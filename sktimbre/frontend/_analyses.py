@@ -1,0 +1,305 @@
+"""What a descriptor family can ask the front end for: analyses, declared as values.
+
+An *analysis* is something computed once per clip and shared by every family that
+declares it: the samples themselves, a magnitude STFT of a given size and hop, a
+mel spectrogram of that STFT, a constant-Q transform, the clip's f0. Each is a small
+frozen dataclass -- hashable, comparable, picklable -- so two families that declare
+``STFT(2048, 512)`` get the very same array, computed once per clip by the
+executor (:mod:`sktimbre.frontend._executor`).
+
+Analyses come in two kinds:
+
+* **source** analyses are computed from the samples. Clips whose
+  :meth:`Analysis.group_key` agree (same frame count for an STFT, same length for
+  the samples) are computed together, as one stack;
+* **derived** analyses (:meth:`Analysis.requires` is not empty) are computed from
+  the stacks of the analyses they require, group by group.
+
+Each analysis' :meth:`~Analysis.compute` is a thin call into :mod:`sktimbre._dsp`,
+where the DSP lives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._dsp.stft import cqt_magnitude, stft_frame_count, stft_magnitude
+
+__all__ = ["Analysis", "Waveform", "STFT", "CQT", "MelSpectrogram", "F0", "as_analysis"]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Base class of the analyses a descriptor family can declare.
+
+    Subclasses are frozen dataclasses that define :meth:`compute`, and either
+    :meth:`group_key` (a source analysis, computed from the samples) or
+    :meth:`requires` (a derived analysis, computed from other analyses).
+    """
+
+    def requires(self) -> tuple[Analysis, ...]:
+        """The analyses this one is computed from (empty: from the samples).
+
+        Returns
+        -------
+        analyses : tuple of Analysis
+        """
+        return ()
+
+    def group_key(self, n_samples: int) -> int:
+        """Clips with equal keys are computed as one stack (a source analysis only).
+
+        Parameters
+        ----------
+        n_samples : int
+            Length of a clip in samples.
+
+        Returns
+        -------
+        key : int
+        """
+        return n_samples
+
+    def compute(self, inputs: tuple[np.ndarray, ...], sr: int) -> np.ndarray:
+        """The analysis of a stack of clips.
+
+        Parameters
+        ----------
+        inputs : tuple of ndarray
+            A source analysis gets ``(samples,)``, the samples ``(n_clips,
+            n_samples)`` of clips with equal :meth:`group_key`, zero-padded to the
+            longest; a derived one gets the stacks of its :meth:`requires`.
+        sr : int
+            Sample rate in Hz.
+
+        Returns
+        -------
+        stack : ndarray of shape (n_clips, ...)
+        """
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Waveform(Analysis):
+    """The samples of each clip, as a stack of equal-length clips (float32).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktimbre.frontend import Waveform
+    >>> Waveform().compute((np.ones((2, 5)),), sr=22050).shape
+    (2, 5)
+    """
+
+    def compute(self, inputs, sr):
+        (samples,) = inputs
+        return np.asarray(samples, dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class STFT(Analysis):
+    """Magnitude STFT, ``abs(librosa.stft(y, n_fft, hop_length, window, center=True))``.
+
+    Computed by :func:`sktimbre._dsp.stft.stft_magnitude` as float32, shape
+    ``(1 + n_fft // 2, n_frames)`` per clip.
+
+    Parameters
+    ----------
+    n_fft : int, default=2048
+        FFT length in samples.
+    hop_length : int, default=512
+        Frame advance in samples.
+    window : str or tuple, default="hann"
+        Window specification understood by :func:`scipy.signal.get_window`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktimbre.frontend import STFT
+    >>> STFT(1024, 256).compute((np.zeros((3, 4096)),), sr=22050).shape
+    (3, 513, 17)
+    """
+
+    n_fft: int = 2048
+    hop_length: int = 512
+    window: str | tuple = "hann"
+
+    def group_key(self, n_samples):
+        # Clips with the same frame count differ in length by less than a hop; zeros
+        # appended to the shorter ones are the zeros centred framing pads them with
+        # anyway, so each clip's STFT in the stack is exactly its STFT alone.
+        return stft_frame_count(n_samples, self.n_fft, self.hop_length)
+
+    def compute(self, inputs, sr):
+        (samples,) = inputs
+        return stft_magnitude(samples, self.n_fft, self.hop_length, self.window)
+
+
+@dataclass(frozen=True)
+class CQT(Analysis):
+    """Constant-Q magnitude with the tuning estimated per clip (``librosa.cqt``).
+
+    Computed by :func:`sktimbre._dsp.stft.cqt_magnitude`, float32, shape
+    ``(n_bins, n_frames)`` per clip.
+
+    Parameters
+    ----------
+    hop_length : int, default=512
+        Frame advance in samples.
+    fmin : float or None, default=None
+        Lowest bin frequency in Hz (``None``: C1, about 32.7 Hz).
+    n_bins : int, default=252
+        Number of bins.
+    bins_per_octave : int, default=36
+        Bins per octave.
+
+    Examples
+    --------
+    >>> from sktimbre.frontend import CQT
+    >>> CQT().n_bins
+    252
+    """
+
+    hop_length: int = 512
+    fmin: float | None = None
+    n_bins: int = 252
+    bins_per_octave: int = 36
+
+    def compute(self, inputs, sr):
+        (samples,) = inputs
+        return cqt_magnitude(samples, sr, hop_length=self.hop_length, fmin=self.fmin,
+                             n_bins=self.n_bins, bins_per_octave=self.bins_per_octave)
+
+
+@dataclass(frozen=True)
+class MelSpectrogram(Analysis):
+    """Mel power spectrogram of an STFT (Slaney filters, as librosa's default).
+
+    Computed by :func:`sktimbre._dsp.mel.mel_power`: float32, shape ``(n_mels,
+    n_frames)`` per clip; shared by :class:`~sktimbre.MFCC` and
+    :class:`~sktimbre.MelBands` when they ask for the same bands.
+
+    Parameters
+    ----------
+    stft : STFT, default=STFT()
+        The STFT it is computed from.
+    n_mels : int, default=128
+        Number of mel bands.
+    fmin : float, default=0.0
+        Lowest band edge in Hz.
+    fmax : float or None, default=None
+        Highest band edge in Hz (``None``: ``sr / 2``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktimbre.frontend import STFT, MelSpectrogram
+    >>> mel = MelSpectrogram(STFT(2048, 512), n_mels=40)
+    >>> mel.requires()
+    (STFT(n_fft=2048, hop_length=512, window='hann'),)
+    >>> mel.compute((np.ones((1, 1025, 4), np.float32),), sr=22050).shape
+    (1, 40, 4)
+    """
+
+    stft: STFT = STFT()
+    n_mels: int = 128
+    fmin: float = 0.0
+    fmax: float | None = None
+
+    def requires(self):
+        return (self.stft,)
+
+    def compute(self, inputs, sr):
+        from .._dsp.mel import mel_power
+
+        (S,) = inputs
+        return mel_power(S, sr, self.stft.n_fft, self.n_mels, self.fmin, self.fmax)
+
+
+@dataclass(frozen=True)
+class F0(Analysis):
+    """One fundamental frequency per clip, in Hz (NaN for silence).
+
+    Subharmonic summation (Hermes 1988) on the clip's average magnitude spectrum
+    (:func:`sktimbre._dsp.harmonic.estimate_f0`), from the given STFT, which it
+    shares with the families that read it.
+
+    Parameters
+    ----------
+    stft : STFT, default=STFT(8192, 2048)
+        A long STFT, to resolve the harmonics of low notes.
+    fmin, fmax : float, default=27.5, 4200.0
+        Search range in Hz (``fmax`` is capped at 0.45 times the sample rate).
+
+    References
+    ----------
+    D. J. Hermes, "Measurement of pitch by subharmonic summation", JASA 83(1), 1988.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktimbre.frontend import F0, STFT
+    >>> sr, t = 22050, np.arange(22050) / 22050
+    >>> y = sum(np.sin(2 * np.pi * k * 220.0 * t) / k for k in range(1, 8))
+    >>> f0 = F0()
+    >>> S = f0.stft.compute((y[None],), sr)
+    >>> f0.compute((S,), sr).round(1)
+    array([220.])
+    """
+
+    stft: STFT = STFT(8192, 2048)
+    fmin: float = 27.5
+    fmax: float = 4200.0
+
+    def requires(self):
+        return (self.stft,)
+
+    def compute(self, inputs, sr):
+        from .._dsp.harmonic import estimate_f0
+
+        (S,) = inputs
+        freqs = np.fft.rfftfreq(self.stft.n_fft, d=1.0 / sr)
+        fmax = min(self.fmax, 0.45 * sr)
+        # Average spectra as one product (a mean over the short frame axis of each of
+        # thousands of bins costs about 8x more), in the analysis' float32.
+        means = S @ np.full(S.shape[-1], 1.0 / S.shape[-1], dtype=S.dtype)
+        return np.array([estimate_f0(m, freqs, fmin=self.fmin, fmax=fmax) for m in means])
+
+
+def as_analysis(key) -> Analysis:
+    """An :class:`Analysis` from itself or from a 0.1 analysis key (a tuple or list).
+
+    sktimbre 0.1 named analyses by tuples, ``("stft", n_fft, hop_length, window)``,
+    ``("cqt", hop_length, fmin, n_bins, bins_per_octave)`` and ``("f0", n_fft,
+    hop_length, window, fmin, fmax)``; models saved then hold them.
+
+    Parameters
+    ----------
+    key : Analysis, tuple or list
+
+    Returns
+    -------
+    analysis : Analysis
+
+    Examples
+    --------
+    >>> from sktimbre.frontend import as_analysis
+    >>> as_analysis(["stft", 4096, 1024, "hann"])
+    STFT(n_fft=4096, hop_length=1024, window='hann')
+    """
+    if isinstance(key, Analysis):
+        return key
+    kind, *args = key
+    window = lambda w: tuple(w) if isinstance(w, list) else w  # noqa: E731 (JSON lists)
+    if kind == "stft":
+        n_fft, hop_length, win = args
+        return STFT(int(n_fft), int(hop_length), window(win))
+    if kind == "cqt":
+        hop_length, fmin, n_bins, bins_per_octave = args
+        return CQT(int(hop_length), fmin, int(n_bins), int(bins_per_octave))
+    if kind == "f0":
+        n_fft, hop_length, win, fmin, fmax = args
+        return F0(STFT(int(n_fft), int(hop_length), window(win)), float(fmin), float(fmax))
+    raise ValueError(f"unknown analysis {key!r}")
