@@ -133,22 +133,28 @@ def _usage_error(message: str):
 
 def _load_index(path: str):
     from . import TimbreIndex
-    from .persistence import UntrustedTypeError
+    from .persistence import InvalidModelFileError
 
     if not os.path.isfile(path):
         raise _usage_error(f"no index file {path} (make one with `sktimbre index DIR -o "
                            f"{path}`)")
     try:
         return TimbreIndex.load(path)
-    except UntrustedTypeError as exc:
+    except InvalidModelFileError as exc:
         raise _usage_error(str(exc)) from None
 
 
 def _embedder(model):
     """``"default"`` or the embedder a model file holds (through the CLI's loader)."""
     from .cli import _load_model
+    from .persistence import InvalidModelFileError
 
-    return "default" if model in (None, "default") else _load_model(model)
+    if model in (None, "default"):
+        return "default"
+    try:
+        return _load_model(model)
+    except InvalidModelFileError as exc:  # corrupt or tampered with, not only untrusted
+        raise _usage_error(str(exc)) from None
 
 
 def _build(items, *, model, pitch, metric, n_jobs):

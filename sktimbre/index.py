@@ -34,9 +34,10 @@ import zipfile
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import BaseEstimator, _fit_context
-from sklearn.utils._param_validation import HasMethods, StrOptions
+from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._sklearn_compat import StrOptions, fit_context, validate_estimator_params
 
 __all__ = [
     "TimbreIndex",
@@ -174,7 +175,7 @@ class TimbreIndex(BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "embedder": [StrOptions({"default"}), HasMethods(["transform"]), None],
+        "embedder": "no_validation",  # "default", None or a fitted embedder: see fit
         "metric": [StrOptions({"cosine", "euclidean"})],
         "pitch": ["boolean"],
         "on_error": [StrOptions({"warn", "raise"})],
@@ -193,7 +194,7 @@ class TimbreIndex(BaseEstimator):
 
     # ------------------------------------------------------------------ building
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, *, ids=None):
         """Build the index: embed clips, or take precomputed vectors.
 
@@ -284,7 +285,7 @@ class TimbreIndex(BaseEstimator):
         ['b.wav']
         """
         check_is_fitted(self)
-        self._validate_params()
+        validate_estimator_params(self)
         is_file = self.stamps_[:, 0] >= 0
         if X is None:
             listing = [p for p, f in zip(self.ids_, is_file, strict=True) if f]
@@ -336,10 +337,13 @@ class TimbreIndex(BaseEstimator):
     def _resolve_embedder(self):
         if self.embedder is None:
             return None
-        if isinstance(self.embedder, str):  # "default", as the constraints checked
+        if isinstance(self.embedder, str) and self.embedder == "default":
             from .pretrained import load_pretrained_embedder
 
             return load_pretrained_embedder()
+        if isinstance(self.embedder, str) or not hasattr(self.embedder, "transform"):
+            raise ValueError(f"embedder must be 'default', None or a fitted embedder (with "
+                             f"a transform method), got {self.embedder!r}")
         if not _is_fitted(self.embedder):
             raise ValueError(f"the embedder {type(self.embedder).__name__} is not fitted; fit "
                              f"it first, or use embedder='default' (the pretrained one)")
@@ -628,9 +632,11 @@ class TimbreIndex(BaseEstimator):
 
         Raises
         ------
-        sktimbre.persistence.UntrustedTypeError
+        sktimbre.persistence.InvalidModelFileError
             If the file is not an index, holds unexpected members, arrays that
-            are not what it declares, or an embedder with untrusted classes.
+            are not what it declares, or an embedder that
+            :func:`sktimbre.load` refuses (:class:`~sktimbre.persistence.UntrustedTypeError`
+            for classes that are not trusted).
 
         Examples
         --------
@@ -642,40 +648,40 @@ class TimbreIndex(BaseEstimator):
         >>> TimbreIndex.load(path)
         TimbreIndex(embedder=None, metric='euclidean')
         """
-        from .persistence import UntrustedTypeError
+        from .persistence import InvalidModelFileError
 
         where = os.fspath(path)
         try:
             archive = zipfile.ZipFile(path)
         except zipfile.BadZipFile:
-            raise UntrustedTypeError(f"{where} is not an sktimbre index file (not a zip "
-                                     f"archive)") from None
+            raise InvalidModelFileError(where, "not an sktimbre index file: it is not a zip "
+                                               "archive") from None
         with archive:
             sizes = {info.filename: info.file_size for info in archive.infolist()}
             unexpected = sorted(set(sizes) - set(_MEMBERS))
             if unexpected:
-                raise UntrustedTypeError(f"{where} holds unexpected members {unexpected}; "
-                                         f"refusing to load it")
+                raise InvalidModelFileError(where, f"holds unexpected members {unexpected}; "
+                                                   f"refusing to load it")
             for name in _MEMBERS[:5]:
                 if name not in sizes:
-                    raise UntrustedTypeError(f"{where} is not an sktimbre index file: no {name}")
+                    raise InvalidModelFileError(where, f"not an sktimbre index file: no {name}")
             spec = _read_spec(archive, sizes, where)
             n, d = spec["n_items"], spec["n_dims"]
             vectors = _read_npy(archive, sizes, "vectors.npy", np.float32, (n, d), where)
             stamps = _read_npy(archive, sizes, "stamps.npy", np.int64, (n, 2), where)
             pitch = _read_npy(archive, sizes, "pitch.npy", np.float32, (n,), where)
             if sizes["ids.json"] > (n + 1) * _MAX_ID_BYTES:
-                raise UntrustedTypeError(f"{where}: ids.json is larger than {n} ids can be")
+                raise InvalidModelFileError(where, f"ids.json is larger than {n} ids can be")
             ids = json.loads(archive.read("ids.json").decode("utf-8"))
             if not isinstance(ids, list) or len(ids) != n or not all(
                     isinstance(i, (str, int)) and not isinstance(i, bool) for i in ids):
-                raise UntrustedTypeError(f"{where}: ids.json must list {n} strings or integers")
+                raise InvalidModelFileError(where, f"ids.json must list {n} strings or integers")
             embedder = None
             if spec["embedder"] is not None:
                 if "embedder.skt" not in sizes:
-                    raise UntrustedTypeError(f"{where} declares an embedder but holds none")
+                    raise InvalidModelFileError(where, "declares an embedder but holds none")
                 if sizes["embedder.skt"] > _MAX_EMBEDDER_BYTES:
-                    raise UntrustedTypeError(f"{where}: embedder.skt is too large")
+                    raise InvalidModelFileError(where, "embedder.skt is too large")
                 embedder = _load_embedder(archive.read("embedder.skt"), trusted, where)
         params = spec["params"]
         name = (spec["embedder"] or {}).get("name")
@@ -684,10 +690,10 @@ class TimbreIndex(BaseEstimator):
                     metric=params.get("metric", "cosine"), pitch=bool(params.get("pitch")),
                     on_error=params.get("on_error", "warn"))
         try:
-            index._validate_params()
+            validate_estimator_params(index)
         except ValueError as exc:
-            raise UntrustedTypeError(f"{where}: index.json holds invalid parameters "
-                                     f"({exc})") from None
+            raise InvalidModelFileError(where, f"index.json holds invalid parameters "
+                                               f"({exc})") from None
         index.embedder_ = embedder
         index._set_items(vectors, _object_array(ids), stamps, pitch)
         if spec.get("n_features_in") is not None:
@@ -1052,65 +1058,58 @@ def _write_member(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
 
 
 def _read_spec(archive, sizes, where) -> dict:
-    from .persistence import UntrustedTypeError
+    from .persistence import InvalidModelFileError
 
     if sizes["index.json"] > _MAX_JSON_BYTES:
-        raise UntrustedTypeError(f"{where}: index.json is too large")
+        raise InvalidModelFileError(where, "index.json is too large")
     try:
         spec = json.loads(archive.read("index.json").decode("utf-8"))
     except ValueError as exc:
-        raise UntrustedTypeError(f"{where}: index.json is not valid JSON ({exc})") from None
+        raise InvalidModelFileError(where, f"index.json is not valid JSON ({exc})") from None
     if not isinstance(spec, dict) or spec.get("format") != INDEX_FORMAT_NAME:
-        raise UntrustedTypeError(f"{where} is not an sktimbre index file")
+        raise InvalidModelFileError(where, "not an sktimbre index file")
     if not isinstance(spec.get("format_version"), int) or \
             spec["format_version"] > INDEX_FORMAT_VERSION:
-        raise UntrustedTypeError(f"{where} uses index format version "
-                                 f"{spec.get('format_version')!r}, newer than this sktimbre "
-                                 f"reads ({INDEX_FORMAT_VERSION}); upgrade sktimbre")
+        raise InvalidModelFileError(where, f"uses index format version "
+                                           f"{spec.get('format_version')!r}, newer than this "
+                                           f"sktimbre reads ({INDEX_FORMAT_VERSION}); upgrade "
+                                           f"sktimbre")
     n, d = spec.get("n_items"), spec.get("n_dims")
     if not (isinstance(n, int) and isinstance(d, int) and 0 <= n <= _MAX_ITEMS
             and 0 < d <= 1 << 16) or not isinstance(spec.get("params"), dict) or \
             not isinstance(spec.get("embedder"), (dict, type(None))):
-        raise UntrustedTypeError(f"{where}: index.json is malformed")
+        raise InvalidModelFileError(where, "index.json is malformed")
     return spec
 
 
 def _read_npy(archive, sizes, name, dtype, shape, where) -> np.ndarray:
-    from .persistence import UntrustedTypeError
+    from .persistence import InvalidModelFileError, UntrustedTypeError
 
     expected = int(np.prod(shape)) * np.dtype(dtype).itemsize
     if sizes[name] > expected + _MAX_NPY_HEADER:
-        raise UntrustedTypeError(f"{where}: {name} is larger than the {shape} array it "
-                                 f"should hold")
+        raise InvalidModelFileError(where, f"{name} is larger than the {shape} array it "
+                                           f"should hold")
     try:
         a = np.lib.format.read_array(io.BytesIO(archive.read(name)), allow_pickle=False)
     except ValueError as exc:
-        raise UntrustedTypeError(f"{where}: {name} cannot be read without pickle "
-                                 f"({exc})") from None
+        raise UntrustedTypeError(where, f"{name} cannot be read without pickle "
+                                        f"({exc})") from None
     if a.dtype != np.dtype(dtype) or a.shape != tuple(shape):
-        raise UntrustedTypeError(f"{where}: {name} holds a {a.dtype} array of shape "
-                                 f"{a.shape}, not {np.dtype(dtype)} {tuple(shape)}")
+        raise InvalidModelFileError(where, f"{name} holds a {a.dtype} array of shape "
+                                           f"{a.shape}, not {np.dtype(dtype)} {tuple(shape)}")
     return a
 
 
 def _embedder_bytes(embedder, trusted=None) -> bytes:
     from .persistence import save
 
-    # The front end keeps the failures of its last transform (ClipFailure tuples),
-    # which the safe format does not store: they are no part of the model.
-    steps = [step for _, step in getattr(embedder, "steps", [])] or [embedder]
-    if any(getattr(step, "failures_", None) for step in steps):
-        embedder = copy.deepcopy(embedder)
-        for _, step in getattr(embedder, "steps", [("", embedder)]):
-            if getattr(step, "failures_", None):
-                step.failures_ = []
     buffer = io.BytesIO()
     save(embedder, buffer, trusted=trusted)
     return buffer.getvalue()
 
 
 def _load_embedder(data: bytes, trusted, where):
-    from .persistence import UntrustedTypeError, load
+    from .persistence import InvalidModelFileError, load
 
     handle, tmp = tempfile.mkstemp(suffix=".skt")
     try:
@@ -1118,9 +1117,8 @@ def _load_embedder(data: bytes, trusted, where):
             f.write(data)
         try:
             return load(tmp, trusted=trusted)
-        except UntrustedTypeError as exc:
-            raise UntrustedTypeError(f"{where}: its embedder: {exc}".replace(tmp, "embedder.skt")
-                                     ) from None
+        except InvalidModelFileError as exc:  # the same kind, about the index file
+            raise type(exc)(where, f"its embedder: {exc.reason}") from None
     finally:
         os.remove(tmp)
 

@@ -16,7 +16,7 @@ import sktimbre
 from sktimbre import ClipWarning, InvalidClipError, TimbreIndex
 from sktimbre import index as index_module
 from sktimbre.datasets import make_notes
-from sktimbre.persistence import UntrustedTypeError
+from sktimbre.persistence import InvalidModelFileError, UntrustedTypeError
 
 SR = 22050
 
@@ -123,6 +123,12 @@ def test_without_an_embedder_files_are_refused_with_a_clear_message(library):
     folder, paths = library
     with pytest.raises(ValueError, match="with embedder=None, fit takes vectors"):
         TimbreIndex(embedder=None).fit(paths)
+
+
+@pytest.mark.parametrize("embedder", ["pretrained", 42])
+def test_the_embedder_parameter_is_checked(embedder):
+    with pytest.raises(ValueError, match="embedder must be 'default', None or a fitted"):
+        TimbreIndex(embedder=embedder).fit(["a.wav"])
 
 
 def test_an_unfitted_embedder_is_refused():
@@ -363,7 +369,7 @@ def test_load_refuses_what_is_not_plain_index_data(tmp_path, damage, message):
     path = tmp_path / "damaged.skx"
     TimbreIndex(embedder=None).fit(np.eye(3, 2)).save(path)
     _rewrite(path, damage)
-    with pytest.raises(UntrustedTypeError, match=message):
+    with pytest.raises(InvalidModelFileError, match=message):
         TimbreIndex.load(path)
 
 
@@ -372,7 +378,7 @@ def test_load_refuses_a_pickle_and_an_untrusted_embedder(tmp_path):
 
     path = tmp_path / "pickled.skx"
     path.write_bytes(pickle.dumps({"vectors": np.eye(2)}))
-    with pytest.raises(UntrustedTypeError, match="not a zip archive"):
+    with pytest.raises(InvalidModelFileError, match="not a zip archive"):
         TimbreIndex.load(path)
     path = tmp_path / "index.skx"
     TimbreIndex(pitch=False).fit([np.ones(4000, dtype=np.float32)]).save(path)
