@@ -337,9 +337,10 @@ def cmd_map(args) -> int:
         write_map(index, args.output, labels=labels, label_name=args.label_column,
                   title=args.title, projection=args.projection, n_neighbors=args.neighbours,
                   embed_audio=args.embed_audio, preview_seconds=args.preview_seconds)
-    size = os.path.getsize(args.output) / 1e6
-    print(f"sktimbre: map of {n} sounds -> {args.output} ({size:.1f} MB); open it in a "
-          f"browser", file=sys.stderr)
+    size = os.path.getsize(args.output)
+    size = f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{size / 1e3:.0f} kB"
+    print(f"sktimbre: map of {n} sounds -> {args.output} ({size}); open it in a browser",
+          file=sys.stderr)
     return status
 
 
