@@ -34,7 +34,7 @@ sys.path.insert(0, ROOT)
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--hide-scrollbars", "--window-size=1400,860"]
+         "--disable-dev-shm-usage", "--hide-scrollbars", "--window-size=1400,860"]
 
 
 def _browser(profile: str):

@@ -26,7 +26,8 @@ CHROMEDRIVER = shutil.which("chromedriver")
 # flags for a sandboxed, offline machine (and a fresh profile per run)
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                   "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--window-size=1280,860"]
+                  "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+                  "--window-size=1280,860"]
 BACKGROUND = (246, 246, 244)
 
 
