@@ -25,7 +25,22 @@ from .persistence import InvalidModelFileError, load, save
 __version__ = "0.1.0"
 
 
+# Submodules reachable as attributes after `import sktimbre`, imported on first access
+# (as scikit-learn and scipy do): `sktimbre.augment.augment_clips(...)` works without
+# `import sktimbre.augment`, and `import sktimbre` stays as fast as it is. `neural`
+# imports PyTorch only when a model is fitted or used.
+_SUBMODULES = (
+    "augment", "cli", "datasets", "embedder", "families", "frontend", "index", "io",
+    "metrics", "model_selection", "neural", "persistence", "pooling", "pretrained",
+    "projection", "timbre_map",
+)
+
+
 def __getattr__(name):
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
     # Imported on first use, so that `python -m sktimbre.pretrained` runs cleanly.
     if name == "load_pretrained_embedder":
         from .pretrained import load_pretrained_embedder
@@ -36,6 +51,11 @@ def __getattr__(name):
 
         return TimbreIndex
     raise AttributeError(f"module 'sktimbre' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_SUBMODULES) | {"load_pretrained_embedder",
+                                                        "TimbreIndex"})
 
 __all__ = [
     "AudioFrontEnd",
