@@ -11,14 +11,17 @@ from .embedder import make_timbre_embedder, seed_feature_union
 from .families import (
     MFCC,
     Chroma,
+    FrameHarmonics,
     HarmonicDescriptors,
     MelBands,
+    NoteEnvelope,
+    NoteHarmonics,
     PitchEstimate,
     SpectralContrast,
     SpectralShape,
     TemporalEnvelope,
 )
-from .frontend import AudioFrontEnd, ClipBatch
+from .frontend import AudioFrontEnd, ClipBatch, ClipFailure
 from .io import ClipWarning, InvalidClipError
 from .persistence import InvalidModelFileError, load, save
 
@@ -60,6 +63,7 @@ def __dir__():
 __all__ = [
     "AudioFrontEnd",
     "ClipBatch",
+    "ClipFailure",
     "MFCC",
     "MelBands",
     "SpectralContrast",
@@ -67,6 +71,9 @@ __all__ = [
     "SpectralShape",
     "TemporalEnvelope",
     "HarmonicDescriptors",
+    "FrameHarmonics",
+    "NoteHarmonics",
+    "NoteEnvelope",
     "PitchEstimate",
     "make_timbre_embedder",
     "seed_feature_union",

@@ -14,7 +14,10 @@ from ._sklearn_compat import wrap_data_with_container
 from .families import (
     MFCC,
     Chroma,
+    FrameHarmonics,
     HarmonicDescriptors,
+    NoteEnvelope,
+    NoteHarmonics,
     PitchEstimate,
     SpectralContrast,
     SpectralShape,
@@ -25,7 +28,8 @@ from .frontend import AudioFrontEnd, ClipBatch, ClipStream, as_clips, extract
 from .persistence import register_trusted_type
 from .projection import PitchNullProjection, TimbreProjection
 
-__all__ = ["make_timbre_embedder", "seed_feature_union", "default_feature_union", "FamilyUnion",
+__all__ = ["make_timbre_embedder", "seed_feature_union", "default_feature_union",
+           "note_feature_union", "FamilyUnion",
            "extract_features", "fit_in_chunks", "PROJECTIONS"]
 
 PROJECTIONS = ("pca", "lda", "shrinkage-lda", "nca", "pitch-null-lda")
@@ -165,20 +169,27 @@ def seed_feature_union() -> FeatureUnion:
 
 
 def default_feature_union() -> FeatureUnion:
-    """The descriptor families of the default embedder (118 columns).
+    """The descriptor families of the default embedder (212 columns).
 
-    Chosen on the cross-library benchmark (``docs/benchmark.md``): the compact
-    part of the snippet vector without chroma and without the absolute level,
-    plus the f0-normalised, temporal and spectral-shape families that describe
-    the instrument rather than the note:
+    Chosen on the quality benchmark (``docs/benchmark.md``) for an instrument
+    *playing* -- a note, a phrase or a long take, from a library the embedder never
+    saw -- and for files as people have them. Everything is read from one
+    2048-point STFT (and the samples), band-limited to 8 kHz, and every descriptor is
+    frame-local or note-local, pooled by a mean or median, so a clip's length and
+    number of notes do not enter:
 
-    * ``contrast``: :class:`SpectralContrast` means (7);
-    * ``mfcc``: :class:`MFCC` means of coefficients 1-12 and of the deltas and
-      delta-deltas of 0-12 (38);
-    * ``harmonic``: :class:`HarmonicDescriptors` (38);
-    * ``envelope``: :class:`TemporalEnvelope` (15);
-    * ``shape``: :class:`SpectralShape`, log-frequency, mean and std over the
-      sounding frames (20).
+    * ``contrast``, ``mfcc``, ``shape``: :class:`SpectralContrast` means (7),
+      :class:`MFCC` means of coefficients 1-12 and of the deltas and delta-deltas of
+      0-12 (38), :class:`SpectralShape` mean and std (20), over the sounding frames;
+    * ``contrast_onset``, ``mfcc_onset``, ``shape_onset``: the same over the frames
+      at most 0.6 s after a note's onset (attack and early sustain: what an isolated
+      note and a note of a melody both have);
+    * ``harmonic_frames``: :class:`FrameHarmonics`, every voiced frame at its own f0,
+      averaged, and how voiced the sound is (39);
+    * ``harmonic_notes``: :class:`NoteHarmonics`, every detected note at its own f0,
+      averaged over the notes (37);
+    * ``notes``: :class:`NoteEnvelope`, each note's attack and early decay, median
+      over the notes (6).
 
     Returns
     -------
@@ -188,8 +199,42 @@ def default_feature_union() -> FeatureUnion:
     --------
     >>> from sktimbre.embedder import default_feature_union
     >>> union = default_feature_union()
-    >>> [name for name, _ in union.transformer_list]
-    ['contrast', 'mfcc', 'harmonic', 'envelope', 'shape']
+    >>> [name for name, _ in union.transformer_list]  # doctest: +NORMALIZE_WHITESPACE
+    ['contrast', 'mfcc', 'shape', 'contrast_onset', 'mfcc_onset', 'shape_onset',
+     'harmonic_frames', 'harmonic_notes', 'notes']
+    """
+    spectral = [
+        ("contrast", SpectralContrast(band_limit=8000.0, active_db=60.0)),
+        ("mfcc", MFCC(n_mfcc=13, include_c0=False, deltas=2, n_mels=64, fmax=8000.0,
+                      active_db=60.0)),
+        ("shape", SpectralShape(band_limit=8000.0)),
+    ]
+    onset = [(f"{name}_onset", clone(family).set_params(onset_window=0.6))
+             for name, family in spectral]
+    return FamilyUnion(spectral + onset + [
+        ("harmonic_frames", FrameHarmonics()),
+        ("harmonic_notes", NoteHarmonics()),
+        ("notes", NoteEnvelope()),
+    ])
+
+
+def note_feature_union() -> FeatureUnion:
+    """The default families of sktimbre 0.1 (118 columns): descriptors of one isolated note.
+
+    Each clip is read as one note, with one f0 (:class:`HarmonicDescriptors`) and
+    one attack and decay (:class:`TemporalEnvelope`); on a melody these read the
+    wrong thing, which is why :func:`default_feature_union` replaced them. Kept to
+    reproduce 0.1 embedders and as a baseline.
+
+    Returns
+    -------
+    union : FamilyUnion
+
+    Examples
+    --------
+    >>> from sktimbre.embedder import note_feature_union
+    >>> len(note_feature_union().get_feature_names_out())
+    118
     """
     return FamilyUnion([
         ("contrast", SpectralContrast()),
@@ -263,9 +308,10 @@ def make_timbre_embedder(
 
     Parameters
     ----------
-    families : "default", "seed", FeatureUnion or list of (name, transformer)
+    families : "default", "note", "seed", FeatureUnion or list of (name, transformer)
         The descriptor families: ``"default"`` is :func:`default_feature_union`,
-        ``"seed"`` is :func:`seed_feature_union`.
+        ``"note"`` the 0.1 default (:func:`note_feature_union`), ``"seed"``
+        :func:`seed_feature_union`.
     projection : None, str or transformer, default="shrinkage-lda"
         Final projection. Supervised ones (all LDA variants, NCA) need instrument
         labels in ``fit``.
@@ -332,10 +378,11 @@ def make_timbre_embedder(
     (48, 58)
     """
     if isinstance(families, str):
-        builders = {"default": default_feature_union, "seed": seed_feature_union}
+        builders = {"default": default_feature_union, "seed": seed_feature_union,
+                    "note": note_feature_union}
         if families not in builders:
-            raise ValueError(f"families must be 'default', 'seed', a FeatureUnion or a list "
-                             f"of (name, transformer), got {families!r}")
+            raise ValueError(f"families must be 'default', 'note', 'seed', a FeatureUnion or "
+                             f"a list of (name, transformer), got {families!r}")
         union = builders[families]()
     elif isinstance(families, FamilyUnion):
         union = families

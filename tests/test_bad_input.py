@@ -19,8 +19,11 @@ from sktimbre import (
     AudioFrontEnd,
     Chroma,
     ClipWarning,
+    FrameHarmonics,
     HarmonicDescriptors,
     MelBands,
+    NoteEnvelope,
+    NoteHarmonics,
     PitchEstimate,
     SpectralContrast,
     SpectralShape,
@@ -186,6 +189,12 @@ FAMILIES = [
     TemporalEnvelope(),
     HarmonicDescriptors(),
     PitchEstimate(),
+    FrameHarmonics(),
+    NoteHarmonics(),
+    NoteEnvelope(),
+    SpectralContrast(band_limit=8000.0, onset_window=0.6),
+    MFCC(deltas=2, fmax=8000.0, onset_window=0.6),
+    SpectralShape(band_limit=8000.0, onset_window=0.6),
 ]
 
 

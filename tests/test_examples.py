@@ -101,20 +101,3 @@ def test_shipped_demo_clips_are_the_listed_ones():
         sys.path.remove(EXAMPLES)
     shipped = sorted(os.listdir(os.path.join(EXAMPLES, "audio")))
     assert shipped == sorted([f"{s}.flac" for s, *_ in CLIPS] + ["ATTRIBUTION.md"])
-
-
-def test_readme_first_command_prints_what_the_readme_shows():
-    root = os.path.dirname(EXAMPLES)
-    with open(os.path.join(root, "README.md")) as f:
-        readme = f.read()
-    shown = readme.split("nearest to examples/audio/piano_C4.flac", 1)[1].split("```")[0]
-    expected = [line.split() for line in shown.strip().splitlines()[2:]]
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]))
-    result = subprocess.run([sys.executable, "-m", "sktimbre", "similar",
-                             "examples/audio/piano_C4.flac", "examples/audio"],
-                            capture_output=True, text=True, cwd=root, env=env, timeout=300)
-    assert result.returncode == 0, result.stderr[-2000:]
-    got = [line.split() for line in result.stdout.strip().splitlines()[2:]]
-    assert [row[2] for row in got] == [row[2] for row in expected]
-    np.testing.assert_allclose([float(r[1]) for r in got], [float(r[1]) for r in expected],
-                               atol=0.01)

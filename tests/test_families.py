@@ -115,3 +115,12 @@ def test_inconsistent_settings_raise_clear_errors(family, match, tones):
 def test_unknown_window_is_reported_at_fit(family, tones):
     with pytest.raises(ValueError, match="window="):
         family.fit(tones)
+
+
+def test_a_family_saved_before_a_parameter_existed_gets_its_default():
+    """sktimbre 0.1 files hold SpectralContrast without band_limit and onset_window."""
+    state = SpectralContrast().__getstate__()
+    del state["band_limit"], state["onset_window"]
+    old = SpectralContrast.__new__(SpectralContrast)
+    old.__setstate__(state)
+    assert old.get_params()["band_limit"] is None and old.get_params()["onset_window"] is None

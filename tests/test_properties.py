@@ -12,8 +12,11 @@ from hypothesis import strategies as st
 from sktimbre import (
     MFCC,
     Chroma,
+    FrameHarmonics,
     HarmonicDescriptors,
     MelBands,
+    NoteEnvelope,
+    NoteHarmonics,
     PitchEstimate,
     SpectralContrast,
     SpectralShape,
@@ -87,6 +90,12 @@ FAMILIES = [
     TemporalEnvelope(),
     HarmonicDescriptors(),
     PitchEstimate(),
+    FrameHarmonics(),
+    NoteHarmonics(),
+    NoteEnvelope(),
+    SpectralContrast(band_limit=8000.0, onset_window=0.6),
+    MFCC(deltas=2, fmax=8000.0, onset_window=0.6),
+    SpectralShape(band_limit=8000.0, onset_window=0.6),
 ]
 
 

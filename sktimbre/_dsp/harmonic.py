@@ -40,6 +40,9 @@ __all__ = [
     "estimate_f0",
     "harmonic_descriptors",
     "harmonic_feature_names",
+    "frame_harmonic_names",
+    "frame_harmonic_energies",
+    "harmonic_descriptors_from_energies",
 ]
 
 # Level given to a harmonic that is absent or above Nyquist and to an empty
@@ -648,3 +651,219 @@ def _default_vector(n_harmonics, n_bands):
     in_band = np.ones(n_harmonics, dtype=bool)
     bands = np.full(n_bands, -10.0 * np.log10(n_bands))
     return _assemble(np.ones(n_harmonics), in_band, 0.0, 1.0, bands)
+
+
+# -- frame-wise: every frame with its own f0 (an instrument playing a melody) ---------
+
+# Frames described at once in frame_harmonic_energies: bounds the working memory of a
+# long take (each block holds a few float64 arrays of its frames' bins).
+_FRAME_BLOCK = 2048
+
+
+def frame_harmonic_names(n_harmonics=DEFAULT_N_HARMONICS, n_bands=DEFAULT_N_BANDS) -> list[str]:
+    """Names of the rows of :func:`harmonic_descriptors_from_energies`, in order.
+
+    As :func:`harmonic_feature_names` without ``inharmonicity`` (the frequency of a
+    partial is not resolved well enough in one short frame to measure it).
+
+    Parameters
+    ----------
+    n_harmonics : int, default=12
+    n_bands : int, default=18
+
+    Returns
+    -------
+    names : list of str
+
+    Examples
+    --------
+    >>> len(frame_harmonic_names()), frame_harmonic_names()[12]
+    (37, 'tristimulus_1')
+    """
+    return [n for n in harmonic_feature_names(n_harmonics, n_bands) if n != "inharmonicity"]
+
+
+def frame_harmonic_energies(S, *, sr, n_fft, f0, n_harmonics=DEFAULT_N_HARMONICS,
+                            n_bands=DEFAULT_N_BANDS, band_limit=8000.0, search=0.1):
+    r"""Energies of the harmonics and of the f0-anchored bands in every frame, at its own f0.
+
+    In frame :math:`t` with fundamental :math:`f_0(t)`, harmonic :math:`k` is the
+    largest bin within :math:`\pm` ``search`` :math:`f_0(t)` of
+    :math:`k f_0(t)`; its energy is the power summed over that bin and its two
+    neighbours (the main lobe of a Hann window). ``total`` is the energy between
+    :math:`0.5 f_0` and :math:`(K + 0.5) f_0`, and the band energies are those of
+    the third-octave bands centred on :math:`f_0 2^{b/3}` (bins split
+    proportionally at the edges). Nothing above ``band_limit`` is read: harmonics
+    and bands above it have no energy, as those above the Nyquist frequency.
+
+    These are the raw material of :func:`harmonic_descriptors_from_energies`:
+    pass one frame's energies for frame descriptors, or energies summed over the
+    frames of a note for note descriptors.
+
+    Parameters
+    ----------
+    S : ndarray of shape (n_bins, n_frames)
+        Magnitude STFT of one clip (Hann window).
+    sr : float
+        Sample rate in Hz.
+    n_fft : int
+        FFT length of ``S`` in samples.
+    f0 : ndarray of shape (n_frames,)
+        f0 of each frame in Hz; NaN (or not positive) where unvoiced.
+    n_harmonics, n_bands : int, default=12, 18
+        Harmonics :math:`K` and bands.
+    band_limit : float or None, default=8000.0
+        Highest frequency read, in Hz (``None``: the Nyquist frequency).
+    search : float, default=0.1
+        Half-width, in units of f0, of the search for each harmonic's peak.
+
+    Returns
+    -------
+    energy : ndarray of shape (n_harmonics, n_frames)
+        0 for harmonics above the band limit and in unvoiced frames.
+    in_band : ndarray of bool, shape (n_harmonics, n_frames)
+        Which harmonics lie below the band limit.
+    total : ndarray of shape (n_frames,)
+    band_energy : ndarray of shape (n_bands, n_frames)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktimbre._dsp.stft import stft_magnitude
+    >>> t = np.arange(22050) / 22050
+    >>> y = sum(np.sin(2 * np.pi * k * 220.0 * t) / k for k in range(1, 20))
+    >>> S = stft_magnitude(y[None], 2048, 512)[0]
+    >>> energy, in_band, total, bands = frame_harmonic_energies(
+    ...     S, sr=22050, n_fft=2048, f0=np.full(S.shape[1], 220.0))
+    >>> levels = 10 * np.log10(energy[:4, 20] / energy[0, 20])
+    >>> np.round(levels).tolist()  # a sawtooth: -20 log10(k) dB
+    [0.0, -6.0, -10.0, -12.0]
+    """
+    n_harmonics, n_bands = _check_sizes(n_harmonics, n_bands)
+    S = np.asarray(S)
+    n_bins, n_frames = S.shape
+    df = sr / n_fft
+    top = (n_bins - 1) * df if band_limit is None else min(band_limit, (n_bins - 1) * df)
+    n_read = int(min(n_bins, np.floor(top / df) + 1))
+    energy = np.zeros((n_harmonics, n_frames))
+    in_band = np.zeros((n_harmonics, n_frames), dtype=bool)
+    total = np.zeros(n_frames)
+    band_energy = np.zeros((n_bands, n_frames))
+    f0 = np.asarray(f0, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        voiced = np.flatnonzero(np.isfinite(f0) & (f0 > 0) & (f0 < (n_read - 2) * df))
+    for start in range(0, voiced.size, _FRAME_BLOCK):
+        cols = voiced[start:start + _FRAME_BLOCK]
+        e, b, tot, bands = _frame_energies(S[:n_read, cols], f0[cols], df, n_harmonics,
+                                           n_bands, search)
+        energy[:, cols], in_band[:, cols], total[cols], band_energy[:, cols] = e, b, tot, bands
+    return energy, in_band, total, band_energy
+
+
+def _frame_energies(S, f0, df, n_harmonics, n_bands, search):
+    """:func:`frame_harmonic_energies` of voiced frames ``S`` (n_read, n) with f0 ``f0``."""
+    n_read, n = S.shape
+    P = np.square(S, dtype=np.float64)
+    k = np.arange(1, n_harmonics + 1)[:, None]
+    centre = k * f0 / df  # (K, n) in bins
+    in_band = centre < n_read - 2
+    half = np.clip(np.rint(search * f0 / df), 1, None)  # (n,)
+    width = int(half.max())
+    offsets = np.arange(-width, width + 1)
+    window = np.clip(np.rint(centre)[:, None, :] + offsets[None, :, None], 1, n_read - 2)
+    window = window.astype(np.intp)  # (K, W, n)
+    frames = np.arange(n)
+    values = np.where(np.abs(offsets)[None, :, None] <= half, P[window, frames], -1.0)
+    peak = np.take_along_axis(window, values.argmax(axis=1)[:, None, :], axis=1)[:, 0]
+    energy = np.where(in_band, P[peak - 1, frames] + P[peak, frames] + P[peak + 1, frames],
+                      0.0)
+    cumulative = np.vstack([np.zeros((1, n)), np.cumsum(P, axis=0)])
+
+    def between(lo_hz, hi_hz):
+        # energy with each bin spread uniformly over +-df/2
+        parts = []
+        for edge_hz in (lo_hz, hi_hz):
+            edge = np.clip(edge_hz / df + 0.5, 0, n_read)
+            i = np.clip(np.floor(edge).astype(np.intp), 0, n_read - 1)
+            frac = edge - i
+            parts.append(cumulative[i, frames] * (1 - frac) + cumulative[i + 1, frames] * frac)
+        return np.maximum(parts[1] - parts[0], 0.0)
+
+    total = between(0.5 * f0, (n_harmonics + 0.5) * f0)
+    b = np.arange(n_bands)[:, None]
+    lo = f0 * 2.0 ** ((b - 0.5) / BANDS_PER_OCTAVE)
+    hi = f0 * 2.0 ** ((b + 0.5) / BANDS_PER_OCTAVE)
+    bands = np.stack([between(lo[i], hi[i]) for i in range(n_bands)])
+    bands = np.where(lo < (n_read - 1) * df, bands, 0.0)
+    return energy, in_band, total, bands
+
+
+def harmonic_descriptors_from_energies(energy, in_band, total, band_energy) -> np.ndarray:
+    """f0-normalised harmonic descriptors from harmonic and band energies, column by column.
+
+    The definitions of :func:`harmonic_descriptors` (levels relative to the strongest
+    harmonic floored at -80 dB, tristimulus on amplitudes, odd/even ratio against the
+    geometric mean of the even neighbours, harmonic centroid in units of f0, spectral
+    deviation, noisiness, band levels relative to their total), without
+    inharmonicity. Each column is one frame (or one note, with energies summed over
+    its frames); a column without harmonic energy gets the descriptors of a flat
+    harmonic spectrum with no harmonic energy (see :func:`harmonic_descriptors`).
+
+    Parameters
+    ----------
+    energy : ndarray of shape (n_harmonics, n_columns)
+    in_band : ndarray of bool, shape (n_harmonics, n_columns)
+    total : ndarray of shape (n_columns,)
+    band_energy : ndarray of shape (n_bands, n_columns)
+        As :func:`frame_harmonic_energies` returns them.
+
+    Returns
+    -------
+    descriptors : ndarray of shape (n_harmonics + 7 + n_bands, n_columns)
+        Finite; rows :func:`frame_harmonic_names`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> energy = (1.0 / np.arange(1, 13) ** 2)[:, None]  # a sawtooth's harmonics
+    >>> D = harmonic_descriptors_from_energies(energy, np.ones((12, 1), bool),
+    ...                                        energy.sum(0), np.ones((18, 1)))
+    >>> np.round(D[:3, 0], 1).tolist()
+    [0.0, -6.0, -9.5]
+    """
+    energy = np.asarray(energy, dtype=np.float64)
+    n_harmonics, n_columns = energy.shape
+    n_bands = band_energy.shape[0]
+    strongest = energy.max(axis=0)
+    ok = (strongest > 0) & np.any(in_band, axis=0)
+    a = np.sqrt(energy / np.where(ok, strongest, 1.0))
+    a = np.maximum(a, 10.0 ** (FLOOR_DB / 20.0))
+    levels = 20.0 * np.log10(a)
+    amplitude = a.sum(axis=0)
+    tristimulus = np.stack([a[0] / amplitude, a[1:4].sum(axis=0) / amplitude,
+                            a[4:].sum(axis=0) / amplitude])
+    odd = np.arange(3, n_harmonics, 2)
+    pair = in_band[odd] & in_band[np.minimum(odd + 1, n_harmonics - 1)]
+    num = np.where(pair, a[odd - 1] ** 2, 0.0).sum(axis=0)
+    den = np.where(pair, a[odd - 2] * a[odd], 0.0).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        odd_even = np.where(den > 0, 10.0 * np.log10(num / np.where(den > 0, den, 1.0)), 0.0)
+    k = np.arange(1, n_harmonics + 1)[:, None]
+    centroid = (k * a).sum(axis=0) / amplitude
+    smooth = (levels[:-2] + levels[1:-1] + levels[2:]) / 3.0
+    counted = in_band[2:]
+    n_counted = counted.sum(axis=0)
+    deviation = np.where(n_counted > 0, (np.abs(levels[1:-1] - smooth) * counted).sum(axis=0)
+                         / np.maximum(n_counted, 1), 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        noisiness = np.clip(1.0 - np.where(total > 0, energy.sum(axis=0) / np.where(
+            total > 0, total, 1.0), 0.0), 0.0, 1.0)
+    band_total = band_energy.sum(axis=0)
+    bands = np.maximum(10.0 * np.log10(np.maximum(
+        band_energy / np.where(band_total > 0, band_total, 1.0), 1e-300)), FLOOR_DB)
+    bands = np.where(band_total > 0, bands, -10.0 * np.log10(n_bands))
+    out = np.vstack([levels, tristimulus, odd_even, centroid, deviation, noisiness, bands])
+    if not ok.all():
+        default = np.delete(_default_vector(n_harmonics, n_bands), n_harmonics + 5)
+        out[:, ~ok] = default[:, None]
+    return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ._exit import FAILED, say
 from ._extract import embed_paths, prepare
 from ._inputs import AUDIO_EXTENSIONS, expand
-from ._models import load_embedder
+from ._models import column_names, load_embedder
 from ._options import RawHelp, add_jobs, add_model, add_skip_errors, fill
 from ._output import EmbeddingsOutput
 from ._report import report_failures
@@ -14,7 +14,7 @@ NAME = "embed"
 
 EPILOG = """\
 output formats (by extension of -o, in any case):
-  .csv      columns path, dim_00, dim_01, ...   (default: CSV on stdout)
+  .csv      columns path, timbre_00, timbre_01, ...   (default: CSV on stdout)
   .npz      arrays 'embeddings' and 'paths' (np.load(f)['paths'], no pickle needed)
   .npy      the embeddings; their paths in the sidecar OUT.paths.jsonl, one JSON
             string per line ([json.loads(line) for line in open(...)])
@@ -63,7 +63,7 @@ def run(args) -> int:
         failed = {f.index for f in failures}
         ok = [i for i in range(len(paths)) if i not in failed]
         if ok:
-            output.write(E[ok], [paths[i] for i in ok])
+            output.write(E[ok], [paths[i] for i in ok], column_names(embedder))
             say(f"embedded {len(ok)} of {len(paths)} files into {E.shape[1]} dimensions -> "
                 f"{output.describe()}", quiet=args.quiet)
         else:

@@ -12,9 +12,9 @@ DEFAULT = "default"
 def model_file(spec: str) -> str:
     """The file behind ``--model``: ``default`` is the pretrained embedder's."""
     if spec == DEFAULT:
-        from ..pretrained import _PATH
+        from ..pretrained import PRETRAINED_PATH
 
-        return _PATH
+        return PRETRAINED_PATH
     return spec
 
 
@@ -81,3 +81,11 @@ def load_embedder(spec: str):
         raise UsageError(f"{name} is not fitted: fit it (e.g. `sktimbre fit`) before "
                          f"saving it") from None
     return model
+
+
+def column_names(embedder) -> list[str] | None:
+    """The names of the embedder's output columns (``timbre_00``, ...), if it has them."""
+    try:
+        return [str(name) for name in embedder.get_feature_names_out()]
+    except Exception:  # a projection without names: the writer numbers the columns
+        return None

@@ -189,9 +189,13 @@ class EmbeddingsOutput:
             return f"{display(self.path)} (paths in {display(self.sidecar)})"
         return display(self.path)
 
-    def write(self, E: np.ndarray, paths: list[str]) -> None:
-        """Write the embeddings and their paths."""
-        columns = [f"dim_{i:02d}" for i in range(E.shape[1])]
+    def write(self, E: np.ndarray, paths: list[str], columns=None) -> None:
+        """Write the embeddings and their paths, under the model's column names."""
+        if columns is None or len(columns) != E.shape[1]:
+            from ..projection import timbre_dimension_names
+
+            columns = timbre_dimension_names(E.shape[1])
+        columns = [str(c) for c in columns]
         if self.path == "-":
             try:
                 _write_csv(sys.stdout.buffer, E, paths, columns)

@@ -3,8 +3,8 @@
 from ._base import DescriptorFamily, FrameDescriptorFamily
 from .chroma import Chroma
 from .contrast import SpectralContrast
-from .envelope import TemporalEnvelope
-from .harmonic import HarmonicDescriptors
+from .envelope import NoteEnvelope, TemporalEnvelope
+from .harmonic import FrameHarmonics, HarmonicDescriptors, NoteHarmonics
 from .mel import MelBands
 from .mfcc import MFCC
 from .pitch import PitchEstimate
@@ -12,5 +12,6 @@ from .shape import SpectralShape
 
 __all__ = [
     "MFCC", "MelBands", "SpectralContrast", "Chroma", "SpectralShape", "TemporalEnvelope",
-    "HarmonicDescriptors", "PitchEstimate", "DescriptorFamily", "FrameDescriptorFamily",
+    "HarmonicDescriptors", "FrameHarmonics", "NoteHarmonics", "NoteEnvelope", "PitchEstimate",
+    "DescriptorFamily", "FrameDescriptorFamily",
 ]

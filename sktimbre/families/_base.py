@@ -18,9 +18,10 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from .._dsp.onsets import frames_since_onset
 from .._dsp.silence import active_frames
 from .._sklearn_compat import Interval, StrOptions, check_feature_names_in, fit_context
-from ..frontend import STFT, Analysis, as_clips, extract
+from ..frontend import STFT, Analysis, F0Track, MelSpectrogram, Onsets, as_clips, extract
 from ..pooling import POOLING_STATISTICS, check_pooling, pool_frames, pooled_feature_names
 
 __all__ = ["DescriptorFamily", "FrameDescriptorFamily", "F0DescriptorFamily"]
@@ -37,6 +38,44 @@ def _check_window(window, n_fft: int) -> None:
     except (ValueError, TypeError) as exc:
         raise ValueError(f"window={window!r} is not a window scipy.signal.get_window "
                          f"knows ({exc})") from None
+
+
+def band_limit_rows(n_fft: int, sr: float, band_limit: float | None) -> int:
+    """Number of STFT rows (bins) at or below ``band_limit`` Hz.
+
+    Parameters
+    ----------
+    n_fft : int
+        FFT length in samples.
+    sr : float
+        Sample rate in Hz.
+    band_limit : float or None
+        Highest frequency read, in Hz; ``None`` reads up to the Nyquist frequency.
+
+    Returns
+    -------
+    n_rows : int
+
+    Examples
+    --------
+    >>> from sktimbre.families._base import band_limit_rows
+    >>> band_limit_rows(2048, 22050, 8000.0), band_limit_rows(2048, 22050, None)
+    (744, 1025)
+    """
+    n_bins = 1 + n_fft // 2
+    if band_limit is None:
+        return n_bins
+    return int(min(n_bins, np.floor(band_limit * n_fft / sr) + 1))
+
+
+def onset_analysis(stft: STFT) -> Onsets:
+    """The note onsets of an STFT's frames, as every family of sktimbre declares them.
+
+    Flux of a 64-band mel spectrogram up to 8 kHz, and changes of the f0 track, both
+    from ``stft``: a family asking for onsets on the 2048/512 STFT shares them (and
+    the mel bands, and the f0 track) with every other family that does.
+    """
+    return Onsets(mel=MelSpectrogram(stft, 64, 0.0, 8000.0), f0=F0Track(stft=stft))
 
 
 def _hashable(window):
@@ -115,6 +154,16 @@ class DescriptorFamily(TransformerMixin, BaseEstimator):
         rows : ndarray of shape (n_clips, n_features_out)
         """
         raise NotImplementedError
+
+    def __setstate__(self, state):
+        # A family saved before one of its parameters existed gets that parameter's
+        # default (e.g. band_limit=None): what it computed then.
+        import inspect
+
+        defaults = {name: p.default for name, p in
+                    inspect.signature(type(self).__init__).parameters.items()
+                    if p.default is not inspect.Parameter.empty}
+        super().__setstate__({**defaults, **state})
 
     @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -250,20 +299,34 @@ class FrameDescriptorFamily(DescriptorFamily):
         "pooling": _POOLING_CONSTRAINT,
         "active_db": [Interval(Real, 0, None, closed="neither"), None],
     }
+    # Parameters some frame families have (see their docstrings):
+    # band_limit (Hz, the highest frequency read) and onset_window (s after an onset).
+    _OPTIONAL_CONSTRAINTS: dict = {
+        "band_limit": [Interval(Real, 0, None, closed="neither"), None],
+        "onset_window": [Interval(Real, 0, None, closed="neither"), None],
+    }
 
     def _stft(self) -> STFT:
         return STFT(self.n_fft, self.hop_length, _hashable(self.window))
 
     def required_analyses(self) -> dict[str, Analysis]:
-        """The magnitude STFT, as ``{"S": STFT(n_fft, hop_length, window)}``.
+        """The magnitude STFT, and the note onsets if ``onset_window`` is set.
 
         Returns
         -------
         analyses : dict of str to Analysis
+            ``{"S": STFT(n_fft, hop_length, window)}``, plus ``"onsets"``
+            (:class:`~sktimbre.frontend.Onsets`).
         """
-        return {"S": self._stft()}
+        return {"S": self._stft(), **self._onset_analyses()}
 
-    def describe(self, *, sr: int, S: np.ndarray) -> np.ndarray:
+    def _onset_analyses(self) -> dict[str, Analysis]:
+        if getattr(self, "onset_window", None) is None:
+            return {}
+        return {"onsets": onset_analysis(self._stft())}
+
+    def describe(self, *, sr: int, S: np.ndarray, onsets: np.ndarray | None = None
+                 ) -> np.ndarray:
         """Pooled frame-wise descriptors of a stack of magnitude STFTs.
 
         Parameters
@@ -271,17 +334,31 @@ class FrameDescriptorFamily(DescriptorFamily):
         sr : int
             Sample rate in Hz.
         S : ndarray of shape (n_clips, 1 + n_fft // 2, n_frames)
-            Magnitude STFTs.
+            Magnitude STFTs; only the bins up to ``band_limit`` are read.
+        onsets : ndarray of bool, shape (n_clips, n_frames), optional
+            Note onsets, with ``onset_window``.
 
         Returns
         -------
         rows : ndarray of shape (n_clips, n_features_out)
         """
-        return self._pool(self._frames(S, sr), S)
+        S = self._band(S, sr)
+        return self._pool(self._frames(S, sr), S, sr, onsets)
 
-    def _pool(self, frames: np.ndarray, S: np.ndarray) -> np.ndarray:
-        """Pool ``frames`` over the sounding frames of ``S`` (all, if ``active_db`` is None)."""
+    def _band(self, S: np.ndarray, sr: float) -> np.ndarray:
+        """The rows of ``S`` at or below ``band_limit`` (a view), for families that have one."""
+        limit = getattr(self, "band_limit", None)
+        return S if limit is None else S[..., :band_limit_rows(self.n_fft, sr, limit), :]
+
+    def _pool(self, frames: np.ndarray, S: np.ndarray, sr: float = None,
+              onsets: np.ndarray | None = None) -> np.ndarray:
+        """Pool ``frames`` over the sounding frames of ``S`` (``active_db``), and, with
+        ``onset_window``, only those at most that many seconds after a note's onset."""
         mask = None if self.active_db is None else active_frames(S, self.active_db)
+        window = getattr(self, "onset_window", None)
+        if window is not None:
+            early = frames_since_onset(onsets) * self.hop_length <= window * sr
+            mask = early if mask is None else mask & early
         return pool_frames(frames, self.pooling, mask=mask)
 
     def _feature_names(self) -> list[str]:

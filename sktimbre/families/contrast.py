@@ -41,6 +41,14 @@ class SpectralContrast(FrameDescriptorFamily):
         STFT window.
     pooling : str or list of str, default="mean"
         Per-clip statistics over frames, see :func:`sktimbre.pooling.pool_frames`.
+    band_limit : float or None, default=None
+        Highest frequency read, in Hz: bins above it are ignored, so that what a
+        resampler, a codec or a band-limited recording does near the Nyquist
+        frequency does not enter the descriptors. ``None`` reads up to Nyquist.
+    onset_window : float or None, default=None
+        Pool only over frames at most this many seconds after a note's onset
+        (:class:`~sktimbre.frontend.Onsets`): what an isolated note and a note of a
+        melody both have, its attack and early sustain. ``None`` pools all frames.
     active_db : float or None, default=None
         Pool only over frames whose energy is within this many dB of the clip's
         loudest frame (the sounding part of the note); ``None`` pools all frames.
@@ -63,6 +71,8 @@ class SpectralContrast(FrameDescriptorFamily):
 
     _parameter_constraints: dict = {
         **FrameDescriptorFamily._parameter_constraints,
+        "band_limit": FrameDescriptorFamily._OPTIONAL_CONSTRAINTS["band_limit"],
+        "onset_window": FrameDescriptorFamily._OPTIONAL_CONSTRAINTS["onset_window"],
         "n_bands": [Interval(Integral, 1, None, closed="left")],
         "fmin": [Interval(Real, 0, None, closed="neither")],
         "quantile": [Interval(Real, 0, 1, closed="neither")],
@@ -70,8 +80,8 @@ class SpectralContrast(FrameDescriptorFamily):
     }
 
     def __init__(self, *, n_bands=6, fmin=200.0, quantile=0.02, linear=False, n_fft=2048,
-                 hop_length=512, window="hann", pooling="mean", active_db=None,
-                 sr=22050):
+                 hop_length=512, window="hann", pooling="mean", band_limit=None,
+                 onset_window=None, active_db=None, sr=22050):
         self.n_bands = n_bands
         self.fmin = fmin
         self.quantile = quantile
@@ -80,6 +90,8 @@ class SpectralContrast(FrameDescriptorFamily):
         self.hop_length = hop_length
         self.window = window
         self.pooling = pooling
+        self.band_limit = band_limit
+        self.onset_window = onset_window
         self.active_db = active_db
         self.sr = sr
 
@@ -88,10 +100,12 @@ class SpectralContrast(FrameDescriptorFamily):
 
     def _check_settings(self, sr: int) -> None:
         super()._check_settings(sr)
-        if self.fmin * 2.0 ** (self.n_bands - 1) >= sr / 2:
+        top = sr / 2 if self.band_limit is None else min(self.band_limit, sr / 2)
+        if self.fmin * 2.0 ** (self.n_bands - 1) >= top:
             raise ValueError(
                 f"SpectralContrast: fmin={self.fmin} Hz with n_bands={self.n_bands} octaves "
-                f"puts a band edge above the Nyquist frequency {sr / 2} Hz"
+                f"puts a band edge above the highest frequency read, {top} Hz (the Nyquist "
+                f"frequency or band_limit)"
             )
 
     def _frames(self, S, sr):

@@ -42,6 +42,10 @@ class MelBands(FrameDescriptorFamily):
         STFT window.
     pooling : str or list of str, default="mean"
         Per-clip statistics over frames, see :func:`sktimbre.pooling.pool_frames`.
+    onset_window : float or None, default=None
+        Pool only over frames at most this many seconds after a note's onset
+        (:class:`~sktimbre.frontend.Onsets`): what an isolated note and a note of a
+        melody both have, its attack and early sustain. ``None`` pools all frames.
     active_db : float or None, default=None
         Pool only over frames whose energy is within this many dB of the clip's
         loudest frame (the sounding part of the note); ``None`` pools all frames.
@@ -59,6 +63,7 @@ class MelBands(FrameDescriptorFamily):
 
     _parameter_constraints: dict = {
         **FrameDescriptorFamily._parameter_constraints,
+        "onset_window": FrameDescriptorFamily._OPTIONAL_CONSTRAINTS["onset_window"],
         "n_mels": [Interval(Integral, 1, None, closed="left")],
         "fmin": [Interval(Real, 0, None, closed="left")],
         "fmax": [Interval(Real, 0, None, closed="neither"), None],
@@ -66,7 +71,7 @@ class MelBands(FrameDescriptorFamily):
     }
 
     def __init__(self, *, n_mels=64, fmin=0.0, fmax=None, top_db=80.0, n_fft=2048,
-                 hop_length=512, window="hann", pooling="mean", active_db=None,
+                 hop_length=512, window="hann", pooling="mean", onset_window=None, active_db=None,
                  sr=22050):
         self.n_mels = n_mels
         self.fmin = fmin
@@ -76,6 +81,7 @@ class MelBands(FrameDescriptorFamily):
         self.hop_length = hop_length
         self.window = window
         self.pooling = pooling
+        self.onset_window = onset_window
         self.active_db = active_db
         self.sr = sr
 
@@ -92,9 +98,11 @@ class MelBands(FrameDescriptorFamily):
         """
         return {"S": self._stft(),
                 "M": MelSpectrogram(self._stft(), int(self.n_mels), float(self.fmin),
-                                    None if self.fmax is None else float(self.fmax))}
+                                    None if self.fmax is None else float(self.fmax)),
+                **self._onset_analyses()}
 
-    def describe(self, *, sr: int, S: np.ndarray, M: np.ndarray) -> np.ndarray:
+    def describe(self, *, sr: int, S: np.ndarray, M: np.ndarray,
+                 onsets: np.ndarray | None = None) -> np.ndarray:
         """Pooled dB mel bands of a stack of clips.
 
         Parameters
@@ -105,9 +113,11 @@ class MelBands(FrameDescriptorFamily):
             Magnitude STFTs (their frame energies select the sounding frames).
         M : ndarray of shape (n_clips, n_mels, n_frames)
             Mel power spectrograms.
+        onsets : ndarray of bool, shape (n_clips, n_frames), optional
+            Note onsets, with ``onset_window``.
 
         Returns
         -------
         rows : ndarray of shape (n_clips, n_mels * n_statistics)
         """
-        return self._pool(power_to_db(M, top_db=self.top_db), S)
+        return self._pool(power_to_db(M, top_db=self.top_db), S, sr, onsets)

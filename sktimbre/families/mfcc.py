@@ -57,6 +57,10 @@ class MFCC(FrameDescriptorFamily):
         STFT window.
     pooling : str or list of str, default="mean"
         Per-clip statistics over frames, see :func:`sktimbre.pooling.pool_frames`.
+    onset_window : float or None, default=None
+        Pool only over frames at most this many seconds after a note's onset
+        (:class:`~sktimbre.frontend.Onsets`): what an isolated note and a note of a
+        melody both have, its attack and early sustain. ``None`` pools all frames.
     active_db : float or None, default=None
         Pool only over frames whose energy is within this many dB of the clip's
         loudest frame (the sounding part of the note); ``None`` pools all frames.
@@ -87,6 +91,7 @@ class MFCC(FrameDescriptorFamily):
 
     _parameter_constraints: dict = {
         **FrameDescriptorFamily._parameter_constraints,
+        "onset_window": FrameDescriptorFamily._OPTIONAL_CONSTRAINTS["onset_window"],
         "n_mfcc": [Interval(Integral, 1, None, closed="left")],
         "include_c0": ["boolean"],
         "deltas": [Interval(Integral, 0, 2, closed="both")],
@@ -99,7 +104,7 @@ class MFCC(FrameDescriptorFamily):
 
     def __init__(self, *, n_mfcc=13, include_c0=True, deltas=0, delta_width=9, n_mels=128,
                  fmin=0.0, fmax=None, top_db=80.0, n_fft=2048, hop_length=512, window="hann",
-                 pooling="mean", active_db=None, sr=22050):
+                 pooling="mean", onset_window=None, active_db=None, sr=22050):
         self.n_mfcc = n_mfcc
         self.include_c0 = include_c0
         self.deltas = deltas
@@ -112,6 +117,7 @@ class MFCC(FrameDescriptorFamily):
         self.hop_length = hop_length
         self.window = window
         self.pooling = pooling
+        self.onset_window = onset_window
         self.active_db = active_db
         self.sr = sr
 
@@ -137,9 +143,11 @@ class MFCC(FrameDescriptorFamily):
         """
         return {"S": self._stft(),
                 "M": MelSpectrogram(self._stft(), int(self.n_mels), float(self.fmin),
-                                    None if self.fmax is None else float(self.fmax))}
+                                    None if self.fmax is None else float(self.fmax)),
+                **self._onset_analyses()}
 
-    def describe(self, *, sr: int, S: np.ndarray, M: np.ndarray) -> np.ndarray:
+    def describe(self, *, sr: int, S: np.ndarray, M: np.ndarray,
+                 onsets: np.ndarray | None = None) -> np.ndarray:
         """Pooled MFCCs (and deltas) of a stack of clips.
 
         Parameters
@@ -150,6 +158,8 @@ class MFCC(FrameDescriptorFamily):
             Magnitude STFTs (their frame energies select the sounding frames).
         M : ndarray of shape (n_clips, n_mels, n_frames)
             Mel power spectrograms.
+        onsets : ndarray of bool, shape (n_clips, n_frames), optional
+            Note onsets, with ``onset_window``.
 
         Returns
         -------
@@ -158,4 +168,4 @@ class MFCC(FrameDescriptorFamily):
         C = mfcc_from_mel(power_to_db(M, top_db=self.top_db), self.n_mfcc)
         blocks = [C if self.include_c0 else C[..., 1:, :]]
         blocks += [delta(C, width=self.delta_width, order=k) for k in range(1, self.deltas + 1)]
-        return self._pool(np.concatenate(blocks, axis=-2), S)
+        return self._pool(np.concatenate(blocks, axis=-2), S, sr, onsets)

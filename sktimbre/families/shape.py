@@ -41,6 +41,14 @@ class SpectralShape(FrameDescriptorFamily):
         STFT window.
     pooling : str or list of str, default=("mean", "std")
         Per-clip statistics over frames, see :func:`sktimbre.pooling.pool_frames`.
+    band_limit : float or None, default=None
+        Highest frequency read, in Hz: bins above it are ignored, so that what a
+        resampler, a codec or a band-limited recording does near the Nyquist
+        frequency does not enter the descriptors. ``None`` reads up to Nyquist.
+    onset_window : float or None, default=None
+        Pool only over frames at most this many seconds after a note's onset
+        (:class:`~sktimbre.frontend.Onsets`): what an isolated note and a note of a
+        melody both have, its attack and early sustain. ``None`` pools all frames.
     active_db : float or None, default=60.0
         Pool only over frames within this many dB of the loudest frame (silent
         frames have no spectral shape); ``None`` pools all frames.
@@ -67,18 +75,23 @@ class SpectralShape(FrameDescriptorFamily):
 
     _parameter_constraints: dict = {
         **FrameDescriptorFamily._parameter_constraints,
+        "band_limit": FrameDescriptorFamily._OPTIONAL_CONSTRAINTS["band_limit"],
+        "onset_window": FrameDescriptorFamily._OPTIONAL_CONSTRAINTS["onset_window"],
         "log_frequency": ["boolean"],
         "rolloff_percent": [Interval(Real, 0, 1, closed="neither")],
     }
 
     def __init__(self, *, log_frequency=True, rolloff_percent=0.95, n_fft=2048, hop_length=512,
-                 window="hann", pooling=("mean", "std"), active_db=60.0, sr=22050):
+                 window="hann", pooling=("mean", "std"), band_limit=None, onset_window=None,
+                 active_db=60.0, sr=22050):
         self.log_frequency = log_frequency
         self.rolloff_percent = rolloff_percent
         self.n_fft = n_fft
         self.hop_length = hop_length
         self.window = window
         self.pooling = pooling
+        self.band_limit = band_limit
+        self.onset_window = onset_window
         self.active_db = active_db
         self.sr = sr
 
@@ -86,6 +99,6 @@ class SpectralShape(FrameDescriptorFamily):
         return [f"shape_{name}" for name in SHAPE_FEATURE_NAMES]
 
     def _frames(self, S, sr):
-        freqs = np.fft.rfftfreq(self.n_fft, d=1.0 / sr)
+        freqs = np.fft.rfftfreq(self.n_fft, d=1.0 / sr)[: S.shape[-2]]  # the band read
         return spectral_shape(S, freqs, rolloff_percent=self.rolloff_percent,
                               log_frequency=self.log_frequency)

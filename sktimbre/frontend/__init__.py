@@ -26,7 +26,17 @@ import warnings
 
 from .._dsp.silence import trim_silence
 from .._dsp.stft import stft_magnitude
-from ._analyses import CQT, F0, STFT, Analysis, MelSpectrogram, Waveform, as_analysis
+from ._analyses import (
+    CQT,
+    F0,
+    STFT,
+    Analysis,
+    F0Track,
+    MelSpectrogram,
+    Onsets,
+    Waveform,
+    as_analysis,
+)
 from ._batch import ClipBatch, ClipStream, DecodeSettings, decode_clips
 from ._cache import RowCache
 from ._estimator import AudioFrontEnd, as_clips
@@ -53,6 +63,8 @@ __all__ = [
     "CQT",
     "MelSpectrogram",
     "F0",
+    "F0Track",
+    "Onsets",
     "as_analysis",
     "ON_ERROR",
     "trim_silence",

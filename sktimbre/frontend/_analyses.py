@@ -27,7 +27,8 @@ import numpy as np
 
 from .._dsp.stft import cqt_magnitude, stft_frame_count, stft_magnitude
 
-__all__ = ["Analysis", "Waveform", "STFT", "CQT", "MelSpectrogram", "F0", "as_analysis"]
+__all__ = ["Analysis", "Waveform", "STFT", "CQT", "MelSpectrogram", "F0", "F0Track", "Onsets",
+           "as_analysis"]
 
 
 @dataclass(frozen=True)
@@ -266,6 +267,120 @@ class F0(Analysis):
         # thousands of bins costs about 8x more), in the analysis' float32.
         means = S @ np.full(S.shape[-1], 1.0 / S.shape[-1], dtype=S.dtype)
         return np.array([estimate_f0(m, freqs, fmin=self.fmin, fmax=fmax) for m in means])
+
+
+@dataclass(frozen=True)
+class F0Track(Analysis):
+    """The f0 and voicing of every frame of an STFT: an instrument playing a melody.
+
+    Subharmonic summation in every frame (:func:`sktimbre._dsp.pitch.f0_track`),
+    reading the spectrum up to ``band_limit``. Float64, shape ``(2, n_frames)`` per
+    clip: row 0 the f0 in Hz (NaN where unvoiced), row 1 the voicing (about 1 for a
+    clean harmonic tone, 0 for noise).
+
+    Parameters
+    ----------
+    stft : STFT, default=STFT(2048, 512)
+        The STFT it is computed from (the one the spectral families share: 93 ms
+        frames resolve notes of 0.2 s).
+    fmin, fmax : float, default=27.5, 2200.0
+        Search range in Hz.
+    band_limit : float, default=8000.0
+        Highest frequency read, in Hz.
+    active_db : float, default=40.0
+        Frames more than this many dB below the clip's loudest are unvoiced.
+    min_voicing : float, default=0.25
+        Frames of lower voicing are unvoiced.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktimbre.frontend import F0Track
+    >>> t = np.arange(22050) / 22050
+    >>> y = sum(np.sin(2 * np.pi * k * 330.0 * t) / k for k in range(1, 8))
+    >>> track = F0Track()
+    >>> f0 = track.compute((track.stft.compute((y[None],), 22050),), 22050)[0, 0]
+    >>> round(float(np.nanmedian(f0)))
+    330
+    """
+
+    stft: STFT = STFT(2048, 512)
+    fmin: float = 27.5
+    fmax: float = 2200.0
+    band_limit: float = 8000.0
+    active_db: float = 40.0
+    min_voicing: float = 0.25
+
+    def requires(self):
+        return (self.stft,)
+
+    def compute(self, inputs, sr):
+        from .._dsp.pitch import f0_track
+
+        (S,) = inputs
+        return f0_track(S, sr=sr, n_fft=self.stft.n_fft, fmin=self.fmin, fmax=self.fmax,
+                        band_limit=self.band_limit, active_db=self.active_db,
+                        min_voicing=self.min_voicing)
+
+
+@dataclass(frozen=True)
+class Onsets(Analysis):
+    """The frames at which notes begin: spectral-flux peaks and f0 changes.
+
+    :func:`sktimbre._dsp.onsets.detect_onsets` on the square root of a band-limited
+    mel spectrogram (the flux) and on an :class:`F0Track` (legato notes). Bool,
+    shape ``(n_frames,)`` per clip; the first sounding frame is always an onset.
+
+    Parameters
+    ----------
+    mel : MelSpectrogram, default=MelSpectrogram(STFT(2048, 512), 64, 0.0, 8000.0)
+        Whose flux marks the attacks (the same bands :class:`~sktimbre.MFCC` reads in
+        the default embedder, so they are computed once).
+    f0 : F0Track or None, default=F0Track()
+        Whose changes of more than ``pitch_jump`` semitones mark legato notes
+        (``None``: flux only).
+    active_db : float, default=60.0
+        The sounding frames (within this many dB of the loudest).
+    pitch_jump : float, default=0.6
+        Semitones.
+    min_gap : float, default=0.08
+        Onsets closer than this many seconds are merged.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktimbre.frontend import Onsets, ClipBatch, analysis_groups
+    >>> t = np.arange(22050) / 22050
+    >>> f = np.where(t < 0.5, 220.0, 330.0)  # two legato notes
+    >>> y = sum(np.sin(2 * np.pi * k * np.cumsum(f) / 22050) / k for k in range(1, 9))
+    >>> y *= np.minimum(1.0, (1.0 - t) / 0.05)  # a 50 ms fade-out, no click at the end
+    >>> [(idx, flags)] = analysis_groups(ClipBatch([y], sr=22050), Onsets())
+    >>> np.flatnonzero(flags[0]).tolist()  # frame 21: 21 * 512 / 22050 = 0.49 s
+    [0, 21]
+    """
+
+    mel: MelSpectrogram = MelSpectrogram(STFT(2048, 512), 64, 0.0, 8000.0)
+    f0: F0Track | None = F0Track()
+    active_db: float = 60.0
+    pitch_jump: float = 0.6
+    min_gap: float = 0.08
+
+    def requires(self):
+        return (self.mel,) + (() if self.f0 is None else (self.f0,))
+
+    def compute(self, inputs, sr):
+        from .._dsp.onsets import detect_onsets
+
+        M = inputs[0]
+        f0 = inputs[1][:, 0] if self.f0 is not None else [None] * len(M)
+        energy = M.sum(axis=-2, dtype=np.float64)  # mel power per frame
+        out = np.zeros((len(M), M.shape[-1]), dtype=bool)
+        for row, m, e, track in zip(out, M, energy, f0, strict=True):
+            active = e > e.max() * 10.0 ** (-self.active_db / 10.0)
+            row[detect_onsets(np.sqrt(m), sr=sr, hop_length=self.mel.stft.hop_length,
+                              f0=track, active=active, wait=self.min_gap,
+                              pitch_jump=self.pitch_jump)] = True
+        return out
 
 
 def as_analysis(key) -> Analysis:
