@@ -111,7 +111,7 @@ html_show_sourcelink = False
 # A left sidebar only where there is something to navigate (the gallery, the API
 # pages); elsewhere it would be empty and narrow the text.
 html_sidebars = {page: [] for page in ("index", "getting_started", "user_guide", "api",
-                                        "benchmark", "changelog")}
+                                        "benchmark", "changelog", "explore")}
 
 
 # sklearn's metadata-routing plumbing (set_fit_request, ...) is generated on every

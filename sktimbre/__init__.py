@@ -33,8 +33,9 @@ __version__ = "0.1.0"
 # `import sktimbre.augment`, and `import sktimbre` stays as fast as it is. `neural`
 # imports PyTorch only when a model is fitted or used.
 _SUBMODULES = (
-    "augment", "cli", "datasets", "embedder", "families", "frontend", "io", "metrics",
-    "model_selection", "neural", "persistence", "pooling", "pretrained", "projection",
+    "augment", "cli", "datasets", "embedder", "families", "frontend", "index", "io",
+    "metrics", "model_selection", "neural", "persistence", "pooling", "pretrained",
+    "projection", "timbre_map",
 )
 
 
@@ -48,11 +49,16 @@ def __getattr__(name):
         from .pretrained import load_pretrained_embedder
 
         return load_pretrained_embedder
+    if name == "TimbreIndex":  # issue 15: the similarity index of a sample library
+        from .index import TimbreIndex
+
+        return TimbreIndex
     raise AttributeError(f"module 'sktimbre' has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_SUBMODULES) | {"load_pretrained_embedder"})
+    return sorted(set(globals()) | set(_SUBMODULES) | {"load_pretrained_embedder",
+                                                        "TimbreIndex"})
 
 __all__ = [
     "AudioFrontEnd",
@@ -72,6 +78,7 @@ __all__ = [
     "make_timbre_embedder",
     "seed_feature_union",
     "load_pretrained_embedder",
+    "TimbreIndex",
     "save",
     "load",
     "InvalidClipError",

@@ -3,10 +3,13 @@
 ``sktimbre embed`` writes one timbre vector per audio file, ``sktimbre similar``
 lists the clips that sound most like a query clip, ``sktimbre fit`` fits the
 default embedder on a labelled manifest and ``sktimbre info`` describes a saved
-one. Models are files of :mod:`sktimbre.persistence`'s safe format (data only,
+one; ``sktimbre index`` embeds a sample library into an index file (for
+``similar --index``) and ``sktimbre map`` draws it as an interactive page.
+Models are files of :mod:`sktimbre.persistence`'s safe format (data only,
 never a pickle); ``default`` is the pretrained embedder shipped with sktimbre.
 
-Each command is one module (``_embed``, ``_similar``, ``_fit``, ``_info``) with an
+Each command is one module (``_embed``, ``_similar``, ``_fit``, ``_info``,
+``_index``, ``_map``) with an
 ``add_parser(commands, parents)`` that registers its arguments and its ``run(args)``
 (returning the exit status); :data:`COMMANDS` lists them in the order ``--help``
 shows. Adding a command is a new module and one entry there.
@@ -17,12 +20,12 @@ from __future__ import annotations
 import sys
 import warnings
 
-from . import _embed, _fit, _info, _similar
+from . import _embed, _fit, _index, _info, _map, _similar
 from ._exit import FAILED, INTERRUPTED, USAGE, CommandFailed, UsageError, error
 
 __all__ = ["main"]
 
-COMMANDS = (_embed, _similar, _fit, _info)
+COMMANDS = (_embed, _similar, _fit, _info, _index, _map)
 """The command modules, in the order of ``sktimbre --help``."""
 
 _EPILOG = """\
@@ -35,6 +38,11 @@ examples:
       fit the default embedder on your labelled clips, save it (no pickle)
   sktimbre embed new_clips/ --model my_model.skt -o new.npz
   sktimbre info my_model.skt
+  sktimbre index my_samples/ -o library.skx [--update]
+      embed a sample library once; --update re-embeds only new and changed files
+  sktimbre similar kick.wav --index library.skx --top 10
+  sktimbre map --index library.skx -o library.html
+      an interactive map of the library: hover, click to play, nearest sounds
 
 Models: files written by `sktimbre fit` or sktimbre.save(), or "default" (the
 pretrained embedder that ships with sktimbre). `sktimbre COMMAND --help` says more.
@@ -54,7 +62,7 @@ def _parser():
         prog="sktimbre", epilog=_EPILOG, formatter_class=RawHelp, parents=[general],
         description="Timbre vectors for recordings of instrument notes: embed audio files,\n"
                     "find the clips that sound alike, fit an embedder on your own labelled\n"
-                    "clips, describe a saved one.")
+                    "clips, describe a saved one; index and map a sample library.")
     parser.add_argument("--version", action="version", version=f"sktimbre {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
