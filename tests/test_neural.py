@@ -40,9 +40,14 @@ def notes():
 
 def test_import_and_error_without_torch(monkeypatch, notes):
     X, y, _ = notes
+    from sktimbre import persistence
+
     monkeypatch.setitem(sys.modules, "torch", None)  # makes `import torch` fail
     for name in [m for m in sys.modules if m.startswith("sktimbre.neural")]:
         monkeypatch.delitem(sys.modules, name)
+    # the module imported again registers its class again: restore the registry after
+    for table in ("_REGISTRY", "_NAMES"):
+        monkeypatch.setattr(persistence, table, dict(getattr(persistence, table)))
     neural = importlib.import_module("sktimbre.neural")
     embedder = neural.GMVAEEmbedder(max_epochs=1)
     assert embedder.get_params()["max_epochs"] == 1

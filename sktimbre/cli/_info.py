@@ -89,7 +89,8 @@ def _describe(embedder) -> list[str]:
                 parts.append((name, type(family).__name__, width))
             total = sum(w for *_, w in parts if isinstance(w, int))
             lines.append(f"families:   {len(parts)}, {total} descriptors")
-            lines += [f"  {n:<12}{c:<22}{w:>4}" for n, c, w in parts]
+            name_width = max(12, *(len(n) + 2 for n, _, _ in parts))
+            lines += [f"  {n:<{name_width}}{c:<22}{w:>4}" for n, c, w in parts]
     else:
         lines.append(f"embedder:   {type(embedder).__name__}")
     dims = _output_dims(embedder)

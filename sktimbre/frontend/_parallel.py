@@ -84,6 +84,26 @@ def crash_reason(exc: BaseException) -> str:
     )
 
 
+_NUMBA_READY = False
+
+
+def _compile_librosa_kernels() -> None:
+    """Let this process compile (or load) librosa's numba kernels before workers start.
+
+    librosa compiles a few numba functions with ``cache=True`` when its modules are
+    imported (resampling imports them). Worker processes importing them at the same
+    moment on a fresh install can write a mismatched on-disk cache (numba issue
+    #10128), after which every process that loads it crashes. Importing them once
+    here, in the parent, fills the cache before any worker exists.
+    """
+    global _NUMBA_READY
+    if not _NUMBA_READY:
+        import librosa.core.pitch  # noqa: F401
+        import librosa.util.utils  # noqa: F401
+
+        _NUMBA_READY = True
+
+
 def run_chunks(func, chunks: list[tuple], *, n_jobs: int, on_crash) -> list:
     """Run ``func(items, start, *args)`` for every chunk in joblib worker processes.
 
@@ -113,6 +133,7 @@ def run_chunks(func, chunks: list[tuple], *, n_jobs: int, on_crash) -> list:
     """
     from joblib import Parallel, delayed
 
+    _compile_librosa_kernels()
     try:
         return Parallel(n_jobs=n_jobs)(delayed(func)(*chunk) for chunk in chunks)
     except BrokenProcessPool:
