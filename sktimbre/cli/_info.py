@@ -103,6 +103,10 @@ def _fitted_on(embedder, metadata: dict) -> str:
         text = f"{metadata['n_clips']} clips"
         if metadata.get("n_augmented_copies"):
             text += f" + {metadata['n_augmented_copies']} augmented copies of each"
+        if metadata.get("n_synthesized_phrases"):
+            text += f" + {metadata['n_synthesized_phrases']} phrases synthesised from them"
+        if metadata.get("n_recorded_phrases"):
+            text += f" + {metadata['n_recorded_phrases']} recorded phrases"
         if metadata.get("fitted_on"):
             text += f", from {', '.join(metadata['fitted_on'])}"
         if metadata.get("projection"):
@@ -110,8 +114,9 @@ def _fitted_on(embedder, metadata: dict) -> str:
         labels = metadata.get("labels") or {}
         if all(k.lstrip("-").isdigit() for k in labels):  # JSON sorted them as text
             labels = dict(sorted(labels.items(), key=lambda kv: int(kv[0])))
+        names = metadata.get("label_names") or {}
         if labels:
-            shown = ", ".join(f"{k} ({v})" for k, v in list(labels.items())[:12])
+            shown = ", ".join(f"{names.get(k, k)} ({v})" for k, v in list(labels.items())[:12])
             more = f", ... ({len(labels)} in all)" if len(labels) > 12 else ""
             text += f"\n            {len(labels)} labels"
             if metadata.get("label_column"):
