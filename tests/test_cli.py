@@ -70,10 +70,10 @@ def notes(tmp_path_factory):
 def model(notes):
     path = notes / "model.skt"
     result = run("fit", notes / "notes.csv", "--path-column", "file", "--label-column",
-                 "instrument", "--augment", "1", "-o", path)
+                 "instrument", "--augment", "1", "--phrases", "4", "-o", path)
     assert result.returncode == 0, result.stderr
-    assert ("fitting shrinkage-lda on 18 clips + 1 augmented copies of each (36 rows), "
-            "3 labels") in result.stderr
+    assert ("fitting shrinkage-lda on 18 clips + 1 augmented copies of each + 12 synthesised "
+            "phrases (48 rows), 3 labels") in result.stderr
     return path
 
 
@@ -575,8 +575,8 @@ def test_info_describes_a_model(model):
     assert "families:   9, 212 descriptors" in out
     assert re.search(r"\n  harmonic_frames +FrameHarmonics +39\n", out), out
     assert "output:     2 dimensions" in out
-    assert ("fitted on:  18 clips + 1 augmented copies of each, from notes.csv, "
-            "projection shrinkage-lda") in out
+    assert ("fitted on:  18 clips + 1 augmented copies of each + 12 phrases synthesised from "
+            "them, from notes.csv, projection shrinkage-lda") in out
     assert "3 labels (column instrument): inst0 (6), inst1 (6), inst2 (6)" in out
     assert "skipped" not in out
     assert f"saved with: sktimbre {sktimbre.__version__}, scikit-learn" in out
@@ -691,7 +691,8 @@ def test_fit_skip_errors_records_the_skipped_rows_and_shows_progress(notes, tmp_
     out = tmp_path / "m.skt"
     leader, follower = pty.openpty()
     try:
-        result = run(*_fit_args(manifest, out, "--skip-errors", "--augment", "1"),
+        result = run(*_fit_args(manifest, out, "--skip-errors", "--augment", "1",
+                                "--phrases", "2"),
                      stderr=follower, stdout=subprocess.PIPE)
         os.close(follower)
         shown = _read_pty(leader).decode()
@@ -701,7 +702,9 @@ def test_fit_skip_errors_records_the_skipped_rows_and_shows_progress(notes, tmp_
     # the 20 rows with a path and a label are analysed
     assert "analysing [####################] 20/20 100%" in shown and "clips/s" in shown
     assert f"skipping 4 clip(s) of {manifest}:" in shown
-    assert "fitting shrinkage-lda on 18 clips + 1 augmented copies of each (36 rows)" in shown
+    assert "phrases [####################] 3/3 100%" in shown
+    assert ("fitting shrinkage-lda on 18 clips + 1 augmented copies of each + 6 synthesised "
+            "phrases (42 rows)") in shown
     skipped = sktimbre.persistence.read_info(out)["metadata"]["skipped"]
     assert [(s["line"], s["reason"].split(":")[0]) for s in skipped] == [
         (5, "file not found"), (9, "cannot decode audio"), (12, "no path in column 'file'"),
@@ -779,10 +782,13 @@ def test_fit_decodes_each_file_once_whatever_the_chunks(notes, tmp_path, monkeyp
 
     monkeypatch.setattr(io, "load_clip", counting)
     manifest = notes / "notes.csv"
-    assert main(_fit_args(manifest, tmp_path / "a.skt", "-q")) == 0
+    assert main(_fit_args(manifest, tmp_path / "a.skt", "--phrases", "0", "-q")) == 0
     assert sorted(d for d in decoded if isinstance(d, str)) == _clips(notes)  # once each
+    decoded.clear()  # the synthesised phrases read each label's clips again, once
+    assert main(_fit_args(manifest, tmp_path / "p.skt", "--phrases", "2", "-q")) == 0
+    assert sorted(d for d in decoded if isinstance(d, str)) == sorted(_clips(notes) * 2)
     monkeypatch.setattr(_fit, "chunk_size", lambda n_workers: 5)  # other chunks, same model
-    assert main(_fit_args(manifest, tmp_path / "b.skt", "-q")) == 0
+    assert main(_fit_args(manifest, tmp_path / "b.skt", "--phrases", "0", "-q")) == 0
     assert (tmp_path / "a.skt").read_bytes() == (tmp_path / "b.skt").read_bytes()
 
     items = []
@@ -793,5 +799,6 @@ def test_fit_decodes_each_file_once_whatever_the_chunks(notes, tmp_path, monkeyp
         return transform_chunk(transform, frontend, chunk)
 
     monkeypatch.setattr(_fit, "transform_chunk", recording)
-    assert main(_fit_args(manifest, tmp_path / "c.skt", "--augment", "0", "-q")) == 0
+    assert main(_fit_args(manifest, tmp_path / "c.skt", "--augment", "0", "--phrases", "0",
+                          "-q")) == 0
     assert sorted(items) == _clips(notes)  # no augmenting: the front end decodes, once each

@@ -63,6 +63,11 @@ def add_parser(commands, parents):
                              "pitch-null-lda also removes what tracks the pitch)")
     parser.add_argument("--augment", type=non_negative, default=2, metavar="N",
                         help="augmented copies of each clip to fit on (default 2; 0 for none)")
+    parser.add_argument("--phrases", type=non_negative, default=24, metavar="N",
+                        help="legato phrases synthesised per label from its clips, to fit on "
+                             "too, so that the model knows the instruments playing, not "
+                             "only single notes (default 24; 0 for none, e.g. when the clips "
+                             "are already phrases)")
     add_skip_errors(parser, "fit on the usable rows, recording the others in the model")
     add_jobs(parser)
     parser.set_defaults(run=run)
@@ -107,10 +112,20 @@ def run(args) -> int:
             raise CommandFailed("none of the clips could be used: no model saved")
         _check_labels([r.label for r in used], args, "the usable clips have", CommandFailed)
 
+        # --- phrases synthesised from the usable clips, per label
+        n_phrases = 0
+        if args.phrases:
+            with ProgressBar(len({r.label for r in used}), label="phrases", unit="labels",
+                             enabled=False if args.quiet else None) as progress:
+                F_phr, y_phr = _phrase_features(embedder, used, args.phrases,
+                                                chunk_size(n_workers), progress)
+            F, y, n_phrases = np.vstack([F, F_phr]), np.concatenate([y, y_phr]), len(y_phr)
+
         # --- the head, on the features already computed
         labels = sorted({r.label for r in used})
         say(f"fitting {args.projection} on {len(used)} clips"
             + (f" + {args.augment} augmented copies of each" if args.augment else "")
+            + (f" + {n_phrases} synthesised phrases" if n_phrases else "")
             + f" ({len(y)} rows), {len(labels)} labels ...", quiet=args.quiet)
         fit_start = time.monotonic()
         try:
@@ -129,6 +144,7 @@ def run(args) -> int:
             "fitted_on": [os.path.basename(args.manifest)],
             "n_clips": len(used),
             "n_augmented_copies": int(args.augment),
+            "n_synthesized_phrases": n_phrases,
             "projection": args.projection,
             "path_column": args.path_column,
             "label_column": args.label_column,
@@ -207,6 +223,37 @@ def _features(embedder, rows, n_copies: int, size: int, progress):
     order = sorted(range(len(keys)), key=lambda i: keys[i][:2])
     F = np.vstack(blocks)[order]
     return F, np.asarray([keys[i][2] for i in order]), used, failed
+
+
+def _phrase_features(embedder, used, n_per_label: int, size: int, progress):
+    """Features of ``n_per_label`` phrases synthesised from each label's usable clips.
+
+    A label's clips are decoded again (one label at a time, so memory holds one
+    instrument), their pitches estimated, and its phrases seeded by the label: the
+    same manifest gives the same phrases whatever ``-j``.
+    """
+    from ..augment import synthesize_phrases
+    from ..io import load_clip
+
+    frontend = embedder.steps[0][1]
+    features = embedder[:2].transform
+    blocks, labels = [], []
+    by_label: dict[str, list] = {}
+    for row in used:
+        by_label.setdefault(row.label, []).append(row)
+    for label, rows in sorted(by_label.items()):
+        clips = [load_clip(row.path, sr=frontend.sr) for row in rows]
+        rng = np.random.RandomState([_SEED, zlib.crc32(label.encode("utf-8", "replace"))])
+        phrases, _ = synthesize_phrases(clips, [label] * len(clips), n_per_label=n_per_label,
+                                        sr=frontend.sr, random_state=rng)
+        for start in range(0, len(phrases), size):
+            F, failures = transform_chunk(features, frontend, phrases[start:start + size])
+            failed = {f.index for f in failures}
+            keep = [j for j in range(len(F)) if j not in failed]
+            blocks.append(F[keep])
+            labels += [label] * len(keep)
+        progress.update(1)
+    return np.vstack(blocks), np.asarray(labels)
 
 
 def _decode_and_augment(chunk, n_copies: int, sr: int):
