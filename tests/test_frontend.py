@@ -77,14 +77,27 @@ def test_family_alone_on_files_decodes_once_in_fit_transform(wav_files, counters
 
 def test_describe_is_a_pure_function_of_the_declared_analyses(tones):
     """A family never sees the batch: its rows come from the arrays it declared."""
-    family = MFCC(deltas=1, pooling=["mean", "std"])
-    batch = AudioFrontEnd().fit_transform(tones[:2] + [tones[0]])
+    family = MFCC(deltas=1, pooling=["mean", "std"], active_db=40.0)
+    clips = np.stack([tones[0], tones[1][:len(tones[0])], tones[0]])
     declared = family.required_analyses()
-    assert set(declared) == {"S", "M"}
-    stft, mel = declared["S"], declared["M"]
-    S = stft.compute((np.stack(tones[:2] + [tones[0]])[:, :len(tones[0])],), SR)
-    rows = family.describe(sr=SR, S=S, M=mel.compute((S,), SR))
-    np.testing.assert_allclose(rows, family.fit_transform(batch), rtol=1e-6, atol=1e-6)
+    assert set(declared) == {"frames", "energy"}
+
+    def compute(analysis):  # each analysis from those it requires, by hand
+        inputs = tuple(compute(r) for r in analysis.requires()) or (clips,)
+        return analysis.compute(inputs, SR)
+
+    rows = family.describe(sr=SR, **{name: compute(a) for name, a in declared.items()})
+    expected = family.fit_transform(AudioFrontEnd().fit_transform(list(clips)))
+    np.testing.assert_allclose(rows, expected, rtol=1e-6, atol=1e-6)
+
+
+def test_families_that_differ_only_in_pooling_share_their_frames(tones, counters):
+    union = FeatureUnion([("mfcc", MFCC(deltas=2)), ("mfcc_std", MFCC(deltas=2, pooling="std")),
+                          ("mfcc_onset", MFCC(deltas=2, onset_window=0.3))])
+    batch = AudioFrontEnd().fit_transform(tones)
+    union.fit_transform(batch)
+    frames = [a for a in batch.analysis_count if type(a).__name__ == "FrameDescriptors"]
+    assert len(frames) == 1 and batch.analysis_count[frames[0]] == len(tones)
 
 
 def test_precomputed_analyses_equal_lazy_ones(tones):

@@ -777,24 +777,22 @@ def _frame_energies(S, f0, df, n_harmonics, n_bands, search):
     peak = np.take_along_axis(window, values.argmax(axis=1)[:, None, :], axis=1)[:, 0]
     energy = np.where(in_band, P[peak - 1, frames] + P[peak, frames] + P[peak + 1, frames],
                       0.0)
-    cumulative = np.vstack([np.zeros((1, n)), np.cumsum(P, axis=0)])
-
-    def between(lo_hz, hi_hz):
-        # energy with each bin spread uniformly over +-df/2
-        parts = []
-        for edge_hz in (lo_hz, hi_hz):
-            edge = np.clip(edge_hz / df + 0.5, 0, n_read)
-            i = np.clip(np.floor(edge).astype(np.intp), 0, n_read - 1)
-            frac = edge - i
-            parts.append(cumulative[i, frames] * (1 - frac) + cumulative[i + 1, frames] * frac)
-        return np.maximum(parts[1] - parts[0], 0.0)
-
-    total = between(0.5 * f0, (n_harmonics + 0.5) * f0)
-    b = np.arange(n_bands)[:, None]
-    lo = f0 * 2.0 ** ((b - 0.5) / BANDS_PER_OCTAVE)
-    hi = f0 * 2.0 ** ((b + 0.5) / BANDS_PER_OCTAVE)
-    bands = np.stack([between(lo[i], hi[i]) for i in range(n_bands)])
-    bands = np.where(lo < (n_read - 1) * df, bands, 0.0)
+    # Energies between frequency edges, with each bin spread uniformly over +-df/2:
+    # the cumulative power read (interpolated) at every edge of every frame at once --
+    # the band edges f0 2^((b - 1/2)/3), contiguous, and the two edges of the total.
+    cumulative = np.empty((n_read + 1, n))
+    cumulative[0] = 0.0
+    np.cumsum(P, axis=0, out=cumulative[1:])
+    b = np.arange(n_bands + 1)[:, None]
+    edges_hz = np.vstack([f0 * 2.0 ** ((b - 0.5) / BANDS_PER_OCTAVE),
+                          [0.5 * f0, (n_harmonics + 0.5) * f0]])
+    position = np.minimum(np.maximum(edges_hz / df + 0.5, 0.0), n_read)
+    i = np.minimum(position.astype(np.intp), n_read - 1)
+    frac = position - i
+    at = cumulative[i, frames] * (1.0 - frac) + cumulative[i + 1, frames] * frac
+    bands = np.maximum(np.diff(at[: n_bands + 1], axis=0), 0.0)
+    bands = np.where(edges_hz[:n_bands] < (n_read - 1) * df, bands, 0.0)
+    total = np.maximum(at[n_bands + 2] - at[n_bands + 1], 0.0)
     return energy, in_band, total, bands
 
 

@@ -13,15 +13,24 @@ once per clip for all the families that declare them and calls ``describe``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from .._dsp.onsets import frames_since_onset
-from .._dsp.silence import active_frames
 from .._sklearn_compat import Interval, StrOptions, check_feature_names_in, fit_context
-from ..frontend import STFT, Analysis, F0Track, MelSpectrogram, Onsets, as_clips, extract
+from ..frontend import (
+    STFT,
+    Analysis,
+    F0Track,
+    FrameEnergy,
+    MelSpectrogram,
+    Onsets,
+    as_clips,
+    extract,
+)
 from ..pooling import POOLING_STATISTICS, check_pooling, pool_frames, pooled_feature_names
 
 __all__ = ["DescriptorFamily", "FrameDescriptorFamily", "F0DescriptorFamily"]
@@ -78,9 +87,43 @@ def onset_analysis(stft: STFT) -> Onsets:
     return Onsets(mel=MelSpectrogram(stft, 64, 0.0, 8000.0), f0=F0Track(stft=stft))
 
 
-def _hashable(window):
-    """A window as an analysis key (a list read back from a model file becomes a tuple)."""
-    return tuple(window) if isinstance(window, list) else window
+def _hashable(value):
+    """A parameter as part of an analysis key (a list -- a window read back from a model
+    file -- becomes a tuple)."""
+    return tuple(_hashable(v) for v in value) if isinstance(value, list | tuple) else value
+
+
+@dataclass(frozen=True)
+class FrameDescriptors(Analysis):
+    """A frame family's frame-wise descriptors, before pooling.
+
+    Declared by every :class:`FrameDescriptorFamily`; families of the same class and
+    frame settings (that differ only in ``pooling``, ``active_db`` or
+    ``onset_window``) get the same array, computed once per clip.
+
+    Parameters
+    ----------
+    family : type
+        The family's class, whose ``_frames`` computes them.
+    params : tuple of (str, value)
+        Its parameters that shape the frames.
+    source : Analysis
+        What the frames are computed from.
+    """
+
+    family: type
+    params: tuple
+    source: Analysis
+
+    def requires(self):
+        return (self.source,)
+
+    def nbytes(self, n_samples):
+        return 8 * 64 * (1 + n_samples // 64)  # a few dozen float64 rows per frame
+
+    def compute(self, inputs, sr):
+        (A,) = inputs
+        return self.family(**dict(self.params))._frames(A, sr)
 
 
 class DescriptorFamily(TransformerMixin, BaseEstimator):
@@ -264,14 +307,17 @@ class DescriptorFamily(TransformerMixin, BaseEstimator):
 
 
 class FrameDescriptorFamily(DescriptorFamily):
-    """A family of frame-wise descriptors of one STFT, pooled over time per clip.
+    """A family of frame-wise descriptors of one spectrogram, pooled over time per clip.
 
     Subclasses have the parameters ``n_fft``, ``hop_length``, ``window``,
-    ``pooling``, ``active_db`` and ``sr``, and define ``_frames(S, sr)``: magnitude
-    STFTs ``(n_clips, n_bins, n_frames)`` to descriptors ``(n_clips,
-    n_descriptors, n_frames)``, and ``_descriptor_names()``; pooling (over the
-    sounding frames with ``active_db``) and the column names (``name_stat``) come
-    from this class.
+    ``pooling``, ``active_db`` and ``sr`` (and may have ``band_limit`` and
+    ``onset_window``), and define ``_frames(A, sr)``: a stack of their source
+    analysis (the magnitude STFT ``(n_clips, n_bins, n_frames)`` unless ``_source``
+    says otherwise) to descriptors ``(n_clips, n_descriptors, n_frames)``, and
+    ``_descriptor_names()``. The frames become an analysis of their own
+    (:class:`FrameDescriptors`), computed once for every family that pools them;
+    pooling (over the sounding frames with ``active_db``, after each onset with
+    ``onset_window``) and the column names (``name_stat``) come from this class.
 
     Examples
     --------
@@ -306,60 +352,75 @@ class FrameDescriptorFamily(DescriptorFamily):
         "onset_window": [Interval(Real, 0, None, closed="neither"), None],
     }
 
+    # Parameters that choose how the frames are pooled, not what they are: families
+    # that differ only in these share one FrameDescriptors analysis.
+    _POOLING_PARAMS = frozenset({"pooling", "active_db", "onset_window", "sr"})
+
     def _stft(self) -> STFT:
         return STFT(self.n_fft, self.hop_length, _hashable(self.window))
 
+    def _source(self) -> Analysis:
+        """What the frames are computed from (the STFT; a mel spectrogram, a CQT...)."""
+        return self._stft()
+
+    def _energy(self) -> Analysis:
+        """The frame energies that ``active_db`` thresholds."""
+        return FrameEnergy(self._stft(), getattr(self, "band_limit", None))
+
     def required_analyses(self) -> dict[str, Analysis]:
-        """The magnitude STFT, and the note onsets if ``onset_window`` is set.
+        """The frame-wise descriptors, the frame energies, and the onsets with ``onset_window``.
 
         Returns
         -------
         analyses : dict of str to Analysis
-            ``{"S": STFT(n_fft, hop_length, window)}``, plus ``"onsets"``
-            (:class:`~sktimbre.frontend.Onsets`).
+            ``{"frames": FrameDescriptors(...), "energy": FrameEnergy(...)}``, plus
+            ``"onsets"`` (:class:`~sktimbre.frontend.Onsets`). The frames are an
+            analysis of their own, so two families that differ only in how they pool
+            (``pooling``, ``active_db``, ``onset_window``) compute them once.
         """
-        return {"S": self._stft(), **self._onset_analyses()}
+        params = tuple(sorted((name, _hashable(value))
+                              for name, value in self.get_params(deep=False).items()
+                              if name not in self._POOLING_PARAMS))
+        analyses = {"frames": FrameDescriptors(type(self), params, self._source()),
+                    "energy": self._energy()}
+        if getattr(self, "onset_window", None) is not None:
+            analyses["onsets"] = onset_analysis(self._stft())
+        return analyses
 
-    def _onset_analyses(self) -> dict[str, Analysis]:
-        if getattr(self, "onset_window", None) is None:
-            return {}
-        return {"onsets": onset_analysis(self._stft())}
-
-    def describe(self, *, sr: int, S: np.ndarray, onsets: np.ndarray | None = None
-                 ) -> np.ndarray:
-        """Pooled frame-wise descriptors of a stack of magnitude STFTs.
+    def describe(self, *, sr: int, frames: np.ndarray, energy: np.ndarray,
+                 onsets: np.ndarray | None = None) -> np.ndarray:
+        """Frame-wise descriptors pooled over the sounding frames (and after each onset).
 
         Parameters
         ----------
         sr : int
             Sample rate in Hz.
-        S : ndarray of shape (n_clips, 1 + n_fft // 2, n_frames)
-            Magnitude STFTs; only the bins up to ``band_limit`` are read.
+        frames : ndarray of shape (n_clips, n_descriptors, n_frames)
+            The family's frame-wise descriptors.
+        energy : ndarray of shape (n_clips, n_frames)
+            Frame energies: with ``active_db``, only frames within that many dB of the
+            loudest are pooled.
         onsets : ndarray of bool, shape (n_clips, n_frames), optional
-            Note onsets, with ``onset_window``.
+            Note onsets: with ``onset_window``, only frames at most that many seconds
+            after one are pooled.
 
         Returns
         -------
         rows : ndarray of shape (n_clips, n_features_out)
         """
-        S = self._band(S, sr)
-        return self._pool(self._frames(S, sr), S, sr, onsets)
-
-    def _band(self, S: np.ndarray, sr: float) -> np.ndarray:
-        """The rows of ``S`` at or below ``band_limit`` (a view), for families that have one."""
-        limit = getattr(self, "band_limit", None)
-        return S if limit is None else S[..., :band_limit_rows(self.n_fft, sr, limit), :]
-
-    def _pool(self, frames: np.ndarray, S: np.ndarray, sr: float = None,
-              onsets: np.ndarray | None = None) -> np.ndarray:
-        """Pool ``frames`` over the sounding frames of ``S`` (``active_db``), and, with
-        ``onset_window``, only those at most that many seconds after a note's onset."""
-        mask = None if self.active_db is None else active_frames(S, self.active_db)
+        mask = None
+        if self.active_db is not None:
+            mask = energy > energy.max(axis=-1, keepdims=True) * 10.0 ** (-self.active_db / 10)
         window = getattr(self, "onset_window", None)
         if window is not None:
             early = frames_since_onset(onsets) * self.hop_length <= window * sr
             mask = early if mask is None else mask & early
         return pool_frames(frames, self.pooling, mask=mask)
+
+    def _band(self, S: np.ndarray, sr: float) -> np.ndarray:
+        """The rows of ``S`` at or below ``band_limit`` (a view), for families that have one."""
+        limit = getattr(self, "band_limit", None)
+        return S if limit is None else S[..., :band_limit_rows(self.n_fft, sr, limit), :]
 
     def _feature_names(self) -> list[str]:
         return pooled_feature_names(self._descriptor_names(), self.pooling)

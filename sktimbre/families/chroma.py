@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from numbers import Integral
 
-import numpy as np
-
 from .._dsp.chroma import chroma_cens, chroma_stft
 from .._sklearn_compat import Interval, StrOptions
-from ..frontend import CQT, Analysis
+from ..frontend import CQT, Analysis, FrameEnergy
 from ..persistence import register_trusted_type
 from ._base import FrameDescriptorFamily
 
@@ -90,37 +88,19 @@ class Chroma(FrameDescriptorFamily):
     def _descriptor_names(self) -> list[str]:
         return [f"chroma_{self.variant}_{i:02d}" for i in range(self.n_chroma)]
 
-    def required_analyses(self) -> dict[str, Analysis]:
-        """The CQT (``variant="cens"``) or the STFT (``"stft"``), as ``{"S": ...}``.
-
-        Returns
-        -------
-        analyses : dict of str to Analysis
-        """
+    def _source(self) -> Analysis:
         if self.variant == "cens":
-            return {"S": CQT(int(self.hop_length), None, 7 * 3 * int(self.n_chroma),
-                             3 * int(self.n_chroma))}
-        return {"S": self._stft()}
+            return CQT(int(self.hop_length), None, 7 * 3 * int(self.n_chroma),
+                       3 * int(self.n_chroma))
+        return self._stft()
 
-    def describe(self, *, sr: int, S: np.ndarray) -> np.ndarray:
-        """Pooled chroma of a stack of clips.
+    def _energy(self) -> Analysis:
+        # the sounding frames of the spectrogram the chroma comes from
+        return FrameEnergy(self._source())
 
-        Parameters
-        ----------
-        sr : int
-            Sample rate in Hz.
-        S : ndarray of shape (n_clips, n_bins, n_frames)
-            Constant-Q magnitudes (``variant="cens"``) or magnitude STFTs; their
-            frame energies select the sounding frames.
-
-        Returns
-        -------
-        rows : ndarray of shape (n_clips, n_chroma * n_statistics)
-        """
+    def _frames(self, A, sr):
         if self.variant == "cens":
-            frames = chroma_cens(S, sr=sr, hop_length=self.hop_length, n_chroma=self.n_chroma,
-                                 bins_per_octave=3 * self.n_chroma,
-                                 win_len_smooth=self.win_len_smooth)
-        else:
-            frames = chroma_stft(S, sr=sr, n_fft=self.n_fft, n_chroma=self.n_chroma)
-        return self._pool(frames, S)
+            return chroma_cens(A, sr=sr, hop_length=self.hop_length, n_chroma=self.n_chroma,
+                               bins_per_octave=3 * self.n_chroma,
+                               win_len_smooth=self.win_len_smooth)
+        return chroma_stft(A, sr=sr, n_fft=self.n_fft, n_chroma=self.n_chroma)

@@ -109,6 +109,6 @@ class SpectralContrast(FrameDescriptorFamily):
             )
 
     def _frames(self, S, sr):
-        return spectral_contrast(S, sr=sr, n_fft=self.n_fft, fmin=self.fmin,
+        return spectral_contrast(self._band(S, sr), sr=sr, n_fft=self.n_fft, fmin=self.fmin,
                                  n_bands=self.n_bands, quantile=self.quantile,
                                  linear=self.linear)

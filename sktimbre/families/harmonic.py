@@ -7,15 +7,13 @@ from numbers import Integral, Real
 import numpy as np
 
 from .._dsp.harmonic import (
-    frame_harmonic_energies,
     frame_harmonic_names,
     harmonic_descriptors,
     harmonic_descriptors_from_energies,
     harmonic_feature_names,
 )
-from .._dsp.silence import active_frames
 from .._sklearn_compat import Interval
-from ..frontend import STFT, Analysis, F0Track
+from ..frontend import STFT, Analysis, F0Track, FrameEnergy, HarmonicEnergies
 from ..persistence import register_trusted_type
 from ..pooling import check_pooling, pool_frames, pooled_feature_names
 from ._base import (
@@ -24,7 +22,6 @@ from ._base import (
     F0DescriptorFamily,
     _check_window,
     _hashable,
-    band_limit_rows,
     onset_analysis,
 )
 
@@ -166,10 +163,14 @@ class _TrackHarmonics(DescriptorFamily):
         return F0Track(stft=self._stft(), fmin=float(self.fmin), fmax=float(self.fmax),
                        band_limit=float(self.band_limit))
 
-    def _energies(self, S, f0, sr):
-        return frame_harmonic_energies(S, sr=sr, n_fft=self.n_fft, f0=f0,
-                                       n_harmonics=self.n_harmonics, n_bands=self.n_bands,
-                                       band_limit=self.band_limit)
+    def _energies(self) -> HarmonicEnergies:
+        return HarmonicEnergies(self._track(), int(self.n_harmonics), int(self.n_bands),
+                                float(self.band_limit))
+
+    def _split(self, energies: np.ndarray):
+        """(energy, in_band, total, band_energy) of one clip's HarmonicEnergies rows."""
+        K = self.n_harmonics
+        return energies[:K], energies[K:2 * K] > 0, energies[2 * K], energies[2 * K + 1:]
 
     def _names(self) -> list[str]:
         return frame_harmonic_names(self.n_harmonics, self.n_bands)
@@ -266,38 +267,43 @@ class FrameHarmonics(_TrackHarmonics):
             "harm_voicing_mean", "harm_voiced_fraction"]
 
     def required_analyses(self) -> dict[str, Analysis]:
-        """The STFT and its frame-wise f0 track: ``{"S": STFT(...), "track": F0Track(...)}``.
+        """The f0 track, the harmonic energies at it, and the frame energies.
 
         Returns
         -------
         analyses : dict of str to Analysis
+            ``{"track": F0Track(...), "energies": HarmonicEnergies(...), "energy":
+            FrameEnergy(...)}`` -- the energies shared with :class:`NoteHarmonics`.
         """
-        return {"S": self._stft(), "track": self._track()}
+        return {"track": self._track(), "energies": self._energies(),
+                "energy": FrameEnergy(self._stft(), float(self.band_limit))}
 
-    def describe(self, *, sr: int, S: np.ndarray, track: np.ndarray) -> np.ndarray:
+    def describe(self, *, sr: int, track: np.ndarray, energies: np.ndarray,
+                 energy: np.ndarray) -> np.ndarray:
         """Pooled frame-wise harmonic descriptors of a stack of clips.
 
         Parameters
         ----------
         sr : int
             Sample rate in Hz.
-        S : ndarray of shape (n_clips, 1 + n_fft // 2, n_frames)
-            Magnitude STFTs.
         track : ndarray of shape (n_clips, 2, n_frames)
             f0 (NaN where unvoiced) and voicing of every frame.
+        energies : ndarray of shape (n_clips, 2 * n_harmonics + 1 + n_bands, n_frames)
+            Harmonic and band energies of every frame (:class:`HarmonicEnergies`).
+        energy : ndarray of shape (n_clips, n_frames)
+            Frame energies (the sounding frames are within ``active_db`` of the loudest).
 
         Returns
         -------
         rows : ndarray of shape (n_clips, n_features_out)
         """
-        sounding = active_frames(S[..., :band_limit_rows(self.n_fft, sr, self.band_limit), :],
-                                 self.active_db)
+        sounding = energy > energy.max(axis=-1, keepdims=True) * 10.0 ** (-self.active_db / 10)
         rows = []
-        for s, (f0, voicing), active in zip(S, track, sounding, strict=True):
+        for e, (f0, voicing), active in zip(energies, track, sounding, strict=True):
             if not active.any():  # silence: every frame counts, none is voiced
                 active = np.ones_like(active)
             voiced = active & np.isfinite(f0)
-            D = harmonic_descriptors_from_energies(*self._energies(s, f0, sr))
+            D = harmonic_descriptors_from_energies(*self._split(e))
             if voiced.any():
                 pooled = pool_frames(D, self.pooling, mask=voiced)
             else:  # no voiced frame: the descriptors of a flat spectrum without harmonics
@@ -384,28 +390,25 @@ class NoteHarmonics(_TrackHarmonics):
         return [f"harm_{name}" for name in pooled_feature_names(self._names(), self.pooling)]
 
     def required_analyses(self) -> dict[str, Analysis]:
-        """The STFT, its f0 track and its note onsets.
+        """The harmonic energies of every frame and the note onsets.
 
         Returns
         -------
         analyses : dict of str to Analysis
-            ``{"S": STFT(...), "track": F0Track(...), "onsets": Onsets(...)}``.
+            ``{"energies": HarmonicEnergies(...), "onsets": Onsets(...)}`` -- the
+            energies shared with :class:`FrameHarmonics`.
         """
-        return {"S": self._stft(), "track": self._track(),
-                "onsets": onset_analysis(self._stft())}
+        return {"energies": self._energies(), "onsets": onset_analysis(self._stft())}
 
-    def describe(self, *, sr: int, S: np.ndarray, track: np.ndarray,
-                 onsets: np.ndarray) -> np.ndarray:
+    def describe(self, *, sr: int, energies: np.ndarray, onsets: np.ndarray) -> np.ndarray:
         """Harmonic descriptors of the notes of a stack of clips, pooled per clip.
 
         Parameters
         ----------
         sr : int
             Sample rate in Hz.
-        S : ndarray of shape (n_clips, 1 + n_fft // 2, n_frames)
-            Magnitude STFTs.
-        track : ndarray of shape (n_clips, 2, n_frames)
-            f0 (NaN where unvoiced) and voicing of every frame.
+        energies : ndarray of shape (n_clips, 2 * n_harmonics + 1 + n_bands, n_frames)
+            Harmonic and band energies of every frame (:class:`HarmonicEnergies`).
         onsets : ndarray of bool, shape (n_clips, n_frames)
             Note onsets.
 
@@ -415,13 +418,14 @@ class NoteHarmonics(_TrackHarmonics):
         """
         min_frames = self.min_note * sr / self.hop_length
         rows = []
-        for s, (f0, _), flags in zip(S, track, onsets, strict=True):
-            energy, in_band, total, bands = self._energies(s, f0, sr)
+        for e, flags in zip(energies, onsets, strict=True):
+            energy, in_band, total, bands = self._split(e)
+            n_frames = e.shape[-1]
             starts = np.flatnonzero(flags)
-            ends = np.append(starts[1:], s.shape[-1])
+            ends = np.append(starts[1:], n_frames)
             notes = [(a, b) for a, b in zip(starts, ends, strict=True) if b - a >= min_frames]
             if not notes:
-                notes = [(int(starts[0]) if starts.size else 0, s.shape[-1])]
+                notes = [(int(starts[0]) if starts.size else 0, n_frames)]
             columns = [self._note_energies(energy, in_band, total, bands, a, b)
                        for a, b in notes]
             columns = [c for c in columns if c is not None] or [

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from numbers import Integral, Real
 
-import numpy as np
-
 from .._dsp.mel import power_to_db
 from .._sklearn_compat import Interval
 from ..frontend import Analysis, MelSpectrogram
@@ -88,36 +86,9 @@ class MelBands(FrameDescriptorFamily):
     def _descriptor_names(self) -> list[str]:
         return [f"mel_{i:02d}" for i in range(self.n_mels)]
 
-    def required_analyses(self) -> dict[str, Analysis]:
-        """The STFT (for the sounding frames) and its mel power spectrogram.
+    def _source(self) -> Analysis:
+        return MelSpectrogram(self._stft(), int(self.n_mels), float(self.fmin),
+                              None if self.fmax is None else float(self.fmax))
 
-        Returns
-        -------
-        analyses : dict of str to Analysis
-            ``{"S": STFT(...), "M": MelSpectrogram(...)}``.
-        """
-        return {"S": self._stft(),
-                "M": MelSpectrogram(self._stft(), int(self.n_mels), float(self.fmin),
-                                    None if self.fmax is None else float(self.fmax)),
-                **self._onset_analyses()}
-
-    def describe(self, *, sr: int, S: np.ndarray, M: np.ndarray,
-                 onsets: np.ndarray | None = None) -> np.ndarray:
-        """Pooled dB mel bands of a stack of clips.
-
-        Parameters
-        ----------
-        sr : int
-            Sample rate in Hz.
-        S : ndarray of shape (n_clips, 1 + n_fft // 2, n_frames)
-            Magnitude STFTs (their frame energies select the sounding frames).
-        M : ndarray of shape (n_clips, n_mels, n_frames)
-            Mel power spectrograms.
-        onsets : ndarray of bool, shape (n_clips, n_frames), optional
-            Note onsets, with ``onset_window``.
-
-        Returns
-        -------
-        rows : ndarray of shape (n_clips, n_mels * n_statistics)
-        """
-        return self._pool(power_to_db(M, top_db=self.top_db), S, sr, onsets)
+    def _frames(self, M, sr):
+        return power_to_db(M, top_db=self.top_db)

@@ -133,39 +133,12 @@ class MFCC(FrameDescriptorFamily):
         names = [f"{b}_{i:02d}" for b in blocks for i in range(self.n_mfcc)]
         return names if self.include_c0 else names[1:]
 
-    def required_analyses(self) -> dict[str, Analysis]:
-        """The STFT (for the sounding frames) and its mel power spectrogram.
+    def _source(self) -> Analysis:
+        return MelSpectrogram(self._stft(), int(self.n_mels), float(self.fmin),
+                              None if self.fmax is None else float(self.fmax))
 
-        Returns
-        -------
-        analyses : dict of str to Analysis
-            ``{"S": STFT(...), "M": MelSpectrogram(...)}``.
-        """
-        return {"S": self._stft(),
-                "M": MelSpectrogram(self._stft(), int(self.n_mels), float(self.fmin),
-                                    None if self.fmax is None else float(self.fmax)),
-                **self._onset_analyses()}
-
-    def describe(self, *, sr: int, S: np.ndarray, M: np.ndarray,
-                 onsets: np.ndarray | None = None) -> np.ndarray:
-        """Pooled MFCCs (and deltas) of a stack of clips.
-
-        Parameters
-        ----------
-        sr : int
-            Sample rate in Hz.
-        S : ndarray of shape (n_clips, 1 + n_fft // 2, n_frames)
-            Magnitude STFTs (their frame energies select the sounding frames).
-        M : ndarray of shape (n_clips, n_mels, n_frames)
-            Mel power spectrograms.
-        onsets : ndarray of bool, shape (n_clips, n_frames), optional
-            Note onsets, with ``onset_window``.
-
-        Returns
-        -------
-        rows : ndarray of shape (n_clips, n_features_out)
-        """
+    def _frames(self, M, sr):
         C = mfcc_from_mel(power_to_db(M, top_db=self.top_db), self.n_mfcc)
         blocks = [C if self.include_c0 else C[..., 1:, :]]
         blocks += [delta(C, width=self.delta_width, order=k) for k in range(1, self.deltas + 1)]
-        return self._pool(np.concatenate(blocks, axis=-2), S, sr, onsets)
+        return np.concatenate(blocks, axis=-2)

@@ -99,6 +99,7 @@ class SpectralShape(FrameDescriptorFamily):
         return [f"shape_{name}" for name in SHAPE_FEATURE_NAMES]
 
     def _frames(self, S, sr):
+        S = self._band(S, sr)
         freqs = np.fft.rfftfreq(self.n_fft, d=1.0 / sr)[: S.shape[-2]]  # the band read
         return spectral_shape(S, freqs, rolloff_percent=self.rolloff_percent,
                               log_frequency=self.log_frequency)

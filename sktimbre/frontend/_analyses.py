@@ -28,7 +28,7 @@ import numpy as np
 from .._dsp.stft import cqt_magnitude, stft_frame_count, stft_magnitude
 
 __all__ = ["Analysis", "Waveform", "STFT", "CQT", "MelSpectrogram", "F0", "F0Track", "Onsets",
-           "as_analysis"]
+           "FrameEnergy", "HarmonicEnergies", "as_analysis"]
 
 
 @dataclass(frozen=True)
@@ -420,6 +420,99 @@ class Onsets(Analysis):
             row[detect_onsets(np.sqrt(m), sr=sr, hop_length=self.mel.stft.hop_length,
                               f0=track, active=active, wait=self.min_gap,
                               pitch_jump=self.pitch_jump)] = True
+        return out
+
+
+@dataclass(frozen=True)
+class FrameEnergy(Analysis):
+    """The energy of every frame of a magnitude spectrogram (sum of squared magnitudes).
+
+    What the frame families' ``active_db`` thresholds (the sounding frames), computed
+    once for all of them. Float64, shape ``(n_frames,)`` per clip.
+
+    Parameters
+    ----------
+    spectrogram : STFT or CQT, default=STFT()
+        Whose frames.
+    band_limit : float or None, default=None
+        Only the bins at or below this many Hz count (an STFT's; ``None``: all).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktimbre.frontend import FrameEnergy
+    >>> FrameEnergy().compute((np.ones((1, 1025, 3)),), 22050).tolist()
+    [[1025.0, 1025.0, 1025.0]]
+    """
+
+    spectrogram: Analysis = STFT()
+    band_limit: float | None = None
+
+    def requires(self):
+        return (self.spectrogram,)
+
+    def nbytes(self, n_samples):
+        return 8 * (1 + n_samples // 64)
+
+    def compute(self, inputs, sr):
+        (S,) = inputs
+        if self.band_limit is not None:
+            n_fft = self.spectrogram.n_fft
+            S = S[..., : int(min(S.shape[-2], np.floor(self.band_limit * n_fft / sr) + 1)), :]
+        return np.einsum("cft,cft->ct", S, S, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class HarmonicEnergies(Analysis):
+    """Energies of the harmonics and f0-anchored bands of every frame, at its own f0.
+
+    :func:`sktimbre._dsp.harmonic.frame_harmonic_energies`, computed once for the
+    frame- and note-level harmonic families. Float64, shape ``(2 * n_harmonics + 1 +
+    n_bands, n_frames)`` per clip: the harmonic energies, whether each harmonic lies
+    below the band limit (0/1), the energy between half f0 and the last harmonic, and
+    the band energies.
+
+    Parameters
+    ----------
+    track : F0Track, default=F0Track()
+        The f0 of every frame (and, through it, the STFT).
+    n_harmonics : int, default=12
+    n_bands : int, default=18
+    band_limit : float, default=8000.0
+        Highest frequency read, in Hz.
+
+    Examples
+    --------
+    >>> from sktimbre.frontend import HarmonicEnergies
+    >>> HarmonicEnergies().requires()[0].n_fft
+    2048
+    """
+
+    track: F0Track = F0Track()
+    n_harmonics: int = 12
+    n_bands: int = 18
+    band_limit: float = 8000.0
+
+    def requires(self):
+        return (self.track.stft, self.track)
+
+    def nbytes(self, n_samples):
+        frames = stft_frame_count(n_samples, self.track.stft.n_fft, self.track.stft.hop_length)
+        # the float64 power of the band read and its cumulative sum, per block of frames
+        return 8 * (2 * self.n_harmonics + 1 + self.n_bands) * frames + 16 * 744 * min(frames,
+                                                                                       2048)
+
+    def compute(self, inputs, sr):
+        from .._dsp.harmonic import frame_harmonic_energies
+
+        S, track = inputs
+        out = np.empty((len(S), 2 * self.n_harmonics + 1 + self.n_bands, S.shape[-1]))
+        K = self.n_harmonics
+        for row, s, f0 in zip(out, S, track[:, 0], strict=True):
+            energy, in_band, total, bands = frame_harmonic_energies(
+                s, sr=sr, n_fft=self.track.stft.n_fft, f0=f0, n_harmonics=K,
+                n_bands=self.n_bands, band_limit=self.band_limit)
+            row[:K], row[K:2 * K], row[2 * K], row[2 * K + 1:] = energy, in_band, total, bands
         return out
 
 
