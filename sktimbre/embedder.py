@@ -169,18 +169,20 @@ def seed_feature_union() -> FeatureUnion:
 
 
 def default_feature_union() -> FeatureUnion:
-    """The descriptor families of the default embedder (212 columns).
+    """The descriptor families of the default embedder (192 columns).
 
     Chosen on the quality benchmark (``docs/benchmark.md``) for an instrument
     *playing* -- a note, a phrase or a long take, from a library the embedder never
     saw -- and for files as people have them. Everything is read from one
-    2048-point STFT (and the samples), band-limited to 8 kHz, and every descriptor is
-    frame-local or note-local, pooled by a mean or median, so a clip's length and
-    number of notes do not enter:
+    2048-point STFT (and the samples), band-limited to 8 kHz, with magnitudes floored
+    50 dB below each frame's peak (what a lossy codec does to the quiet bins does not
+    enter), and every descriptor is frame-local or note-local, pooled by a mean or
+    median, so a clip's length and number of notes do not enter:
 
     * ``contrast``, ``mfcc``, ``shape``: :class:`SpectralContrast` means (7),
       :class:`MFCC` means of coefficients 1-12 and of the deltas and delta-deltas of
-      0-12 (38), :class:`SpectralShape` mean and std (20), over the sounding frames;
+      0-12 (38), :class:`SpectralShape` means from 20 Hz (10), over the sounding
+      frames;
     * ``contrast_onset``, ``mfcc_onset``, ``shape_onset``: the same over the frames
       at most 0.6 s after a note's onset (attack and early sustain: what an isolated
       note and a note of a melody both have);
@@ -204,10 +206,10 @@ def default_feature_union() -> FeatureUnion:
      'harmonic_frames', 'harmonic_notes', 'notes']
     """
     spectral = [
-        ("contrast", SpectralContrast(band_limit=8000.0, active_db=60.0)),
+        ("contrast", SpectralContrast(band_limit=8000.0, floor_db=50.0, active_db=60.0)),
         ("mfcc", MFCC(n_mfcc=13, include_c0=False, deltas=2, n_mels=64, fmax=8000.0,
-                      active_db=60.0)),
-        ("shape", SpectralShape(band_limit=8000.0)),
+                      floor_db=50.0, active_db=60.0)),
+        ("shape", SpectralShape(pooling="mean", fmin=20.0, band_limit=8000.0, floor_db=50.0)),
     ]
     onset = [(f"{name}_onset", clone(family).set_params(onset_window=0.6))
              for name, family in spectral]

@@ -572,7 +572,7 @@ def test_info_describes_a_model(model):
     result = run("info", model)
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "families:   9, 212 descriptors" in out
+    assert "families:   9, 192 descriptors" in out
     assert re.search(r"\n  harmonic_frames +FrameHarmonics +39\n", out), out
     assert "output:     2 dimensions" in out
     assert ("fitted on:  18 clips + 1 augmented copies of each + 12 phrases synthesised from "

@@ -162,3 +162,18 @@ def test_a_phrase_lands_on_its_instrument_in_the_embedding():
     ranking = centroid_ranking(embedder.transform(queries), embedder.transform(X[fit]),
                                y[fit])
     assert np.mean(ranking[:, 0] == truth) >= 0.8
+
+
+def test_a_level_relative_floor_keeps_a_codecs_holes_out():
+    """Bins a codec empties far below the frame's peak do not move the floored
+    descriptors; without the floor, contrast's valleys read them."""
+    import librosa
+
+    y = _tone(196.0, 1.0, n_harmonics=40, decay=0.5)
+    D = librosa.stft(y)
+    holes = np.random.default_rng(0).random(D.shape) < 0.3  # 30 % of the bins, 80 dB down
+    copy = librosa.istft(np.where(holes, D * 1e-4, D), length=len(y)).astype(np.float32)
+    floored = SpectralContrast(band_limit=8000.0, floor_db=50.0).fit_transform([y, copy])
+    raw = SpectralContrast(band_limit=8000.0).fit_transform([y, copy])
+    assert np.abs(floored[0] - floored[1]).max() < 0.6
+    assert np.abs(raw[0] - raw[1]).max() > 1.2

@@ -796,7 +796,8 @@ def _frame_energies(S, f0, df, n_harmonics, n_bands, search):
     return energy, in_band, total, bands
 
 
-def harmonic_descriptors_from_energies(energy, in_band, total, band_energy) -> np.ndarray:
+def harmonic_descriptors_from_energies(energy, in_band, total, band_energy, *,
+                                       floor_db: float = -FLOOR_DB) -> np.ndarray:
     """f0-normalised harmonic descriptors from harmonic and band energies, column by column.
 
     The definitions of :func:`harmonic_descriptors` (levels relative to the strongest
@@ -814,6 +815,9 @@ def harmonic_descriptors_from_energies(energy, in_band, total, band_energy) -> n
     total : ndarray of shape (n_columns,)
     band_energy : ndarray of shape (n_bands, n_columns)
         As :func:`frame_harmonic_energies` returns them.
+    floor_db : float, default=80.0
+        Harmonic and band levels are floored this many dB below the strongest
+        harmonic / the band total (60 keeps a codec's noise in weak harmonics out).
 
     Returns
     -------
@@ -835,7 +839,7 @@ def harmonic_descriptors_from_energies(energy, in_band, total, band_energy) -> n
     strongest = energy.max(axis=0)
     ok = (strongest > 0) & np.any(in_band, axis=0)
     a = np.sqrt(energy / np.where(ok, strongest, 1.0))
-    a = np.maximum(a, 10.0 ** (FLOOR_DB / 20.0))
+    a = np.maximum(a, 10.0 ** (-floor_db / 20.0))
     levels = 20.0 * np.log10(a)
     amplitude = a.sum(axis=0)
     tristimulus = np.stack([a[0] / amplitude, a[1:4].sum(axis=0) / amplitude,
@@ -858,7 +862,7 @@ def harmonic_descriptors_from_energies(energy, in_band, total, band_energy) -> n
             total > 0, total, 1.0), 0.0), 0.0, 1.0)
     band_total = band_energy.sum(axis=0)
     bands = np.maximum(10.0 * np.log10(np.maximum(
-        band_energy / np.where(band_total > 0, band_total, 1.0), 1e-300)), FLOOR_DB)
+        band_energy / np.where(band_total > 0, band_total, 1.0), 1e-300)), -floor_db)
     bands = np.where(band_total > 0, bands, -10.0 * np.log10(n_bands))
     out = np.vstack([levels, tristimulus, odd_even, centroid, deviation, noisiness, bands])
     if not ok.all():

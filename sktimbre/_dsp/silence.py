@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["trim_silence", "trim_leading_silence", "active_frames"]
+__all__ = ["trim_silence", "trim_leading_silence", "active_frames", "floor_relative"]
 
 
 def trim_silence(y: np.ndarray, *, top_db: float = 60.0, frame_length: int = 256) -> np.ndarray:
@@ -135,3 +135,37 @@ def active_frames(S: np.ndarray, active_db: float) -> np.ndarray:
     energy = np.square(S, dtype=np.float64).sum(axis=-2)
     peak = energy.max(axis=-1, keepdims=True)
     return energy > peak * 10.0 ** (-active_db / 10.0)
+
+
+def floor_relative(S: np.ndarray, floor_db: float | None) -> np.ndarray:
+    """Raise every magnitude to at least ``floor_db`` dB below its frame's peak.
+
+    What a lossy codec leaves in the quiet parts of a spectrum -- holes where it
+    dropped bins, noise where it substituted some -- lies far below the frame's
+    peak; descriptors that read those parts (spectral contrast's valleys, flatness,
+    spread) then move with the codec. A floor relative to each frame's own peak
+    makes them read the same thing whatever the file went through, and it does not
+    depend on the recording level.
+
+    Parameters
+    ----------
+    S : ndarray of shape (..., n_bins, n_frames)
+        Magnitude spectrogram(s).
+    floor_db : float or None
+        dB below each frame's largest magnitude (``None``: ``S`` unchanged).
+
+    Returns
+    -------
+    S_floored : ndarray, same shape and dtype
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktimbre._dsp.silence import floor_relative
+    >>> floor_relative(np.array([[1.0], [1e-4], [0.0]]), 60.0).ravel().tolist()
+    [1.0, 0.001, 0.001]
+    """
+    if floor_db is None:
+        return S
+    peak = S.max(axis=-2, keepdims=True)
+    return np.maximum(S, peak * S.dtype.type(10.0 ** (-floor_db / 20.0)))

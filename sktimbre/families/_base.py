@@ -20,6 +20,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from .._dsp.onsets import frames_since_onset
+from .._dsp.silence import floor_relative
 from .._sklearn_compat import Interval, StrOptions, check_feature_names_in, fit_context
 from ..frontend import (
     STFT,
@@ -84,7 +85,7 @@ def onset_analysis(stft: STFT) -> Onsets:
     from ``stft``: a family asking for onsets on the 2048/512 STFT shares them (and
     the mel bands, and the f0 track) with every other family that does.
     """
-    return Onsets(mel=MelSpectrogram(stft, 64, 0.0, 8000.0), f0=F0Track(stft=stft))
+    return Onsets(mel=MelSpectrogram(stft, 64, 0.0, 8000.0, 50.0), f0=F0Track(stft=stft))
 
 
 def _hashable(value):
@@ -350,6 +351,7 @@ class FrameDescriptorFamily(DescriptorFamily):
     _OPTIONAL_CONSTRAINTS: dict = {
         "band_limit": [Interval(Real, 0, None, closed="neither"), None],
         "onset_window": [Interval(Real, 0, None, closed="neither"), None],
+        "floor_db": [Interval(Real, 0, None, closed="neither"), None],
     }
 
     # Parameters that choose how the frames are pooled, not what they are: families
@@ -418,9 +420,12 @@ class FrameDescriptorFamily(DescriptorFamily):
         return pool_frames(frames, self.pooling, mask=mask)
 
     def _band(self, S: np.ndarray, sr: float) -> np.ndarray:
-        """The rows of ``S`` at or below ``band_limit`` (a view), for families that have one."""
+        """The rows of ``S`` at or below ``band_limit``, floored ``floor_db`` below each
+        frame's peak, for the families that have these parameters."""
         limit = getattr(self, "band_limit", None)
-        return S if limit is None else S[..., :band_limit_rows(self.n_fft, sr, limit), :]
+        if limit is not None:
+            S = S[..., :band_limit_rows(self.n_fft, sr, limit), :]
+        return floor_relative(S, getattr(self, "floor_db", None))
 
     def _feature_names(self) -> list[str]:
         return pooled_feature_names(self._descriptor_names(), self.pooling)

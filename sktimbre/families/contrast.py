@@ -49,6 +49,11 @@ class SpectralContrast(FrameDescriptorFamily):
         Pool only over frames at most this many seconds after a note's onset
         (:class:`~sktimbre.frontend.Onsets`): what an isolated note and a note of a
         melody both have, its attack and early sustain. ``None`` pools all frames.
+    floor_db : float or None, default=None
+        Raise every magnitude to at least this many dB below its frame's peak
+        before the descriptors (:func:`sktimbre._dsp.silence.floor_relative`), so
+        that the holes and noise a lossy codec leaves in the quiet bins do not
+        enter; ``None`` reads the magnitudes as they are. The default embedder uses 50.
     active_db : float or None, default=None
         Pool only over frames whose energy is within this many dB of the clip's
         loudest frame (the sounding part of the note); ``None`` pools all frames.
@@ -71,6 +76,7 @@ class SpectralContrast(FrameDescriptorFamily):
 
     _parameter_constraints: dict = {
         **FrameDescriptorFamily._parameter_constraints,
+        "floor_db": FrameDescriptorFamily._OPTIONAL_CONSTRAINTS["floor_db"],
         "band_limit": FrameDescriptorFamily._OPTIONAL_CONSTRAINTS["band_limit"],
         "onset_window": FrameDescriptorFamily._OPTIONAL_CONSTRAINTS["onset_window"],
         "n_bands": [Interval(Integral, 1, None, closed="left")],
@@ -81,7 +87,7 @@ class SpectralContrast(FrameDescriptorFamily):
 
     def __init__(self, *, n_bands=6, fmin=200.0, quantile=0.02, linear=False, n_fft=2048,
                  hop_length=512, window="hann", pooling="mean", band_limit=None,
-                 onset_window=None, active_db=None, sr=22050):
+                 onset_window=None, floor_db=None, active_db=None, sr=22050):
         self.n_bands = n_bands
         self.fmin = fmin
         self.quantile = quantile
@@ -92,6 +98,7 @@ class SpectralContrast(FrameDescriptorFamily):
         self.pooling = pooling
         self.band_limit = band_limit
         self.onset_window = onset_window
+        self.floor_db = floor_db
         self.active_db = active_db
         self.sr = sr
 

@@ -147,6 +147,7 @@ class _TrackHarmonics(DescriptorFamily):
         "hop_length": [Interval(Integral, 1, None, closed="left")],
         "window": [str, tuple],
         "band_limit": [Interval(Real, 0, None, closed="neither")],
+        "floor_db": [Interval(Real, 0, None, closed="neither")],
         "pooling": _POOLING_CONSTRAINT,
     }
 
@@ -211,6 +212,9 @@ class FrameHarmonics(_TrackHarmonics):
     band_limit : float, default=8000.0
         Highest frequency read, in Hz: harmonics and bands above it get the floor
         level, so that what a resampler or a codec does near Nyquist does not enter.
+    floor_db : float, default=60.0
+        Harmonic and band levels are floored this many dB below the strongest
+        harmonic / the band total: weaker ones are the codec's or the room's noise.
     active_db : float, default=60.0
         The sounding frames: within this many dB of the loudest.
     pooling : str or list of str, default="mean"
@@ -248,8 +252,8 @@ class FrameHarmonics(_TrackHarmonics):
     }
 
     def __init__(self, *, n_harmonics=12, n_bands=18, fmin=27.5, fmax=2200.0, n_fft=2048,
-                 hop_length=512, window="hann", band_limit=8000.0, active_db=60.0,
-                 pooling="mean", sr=22050):
+                 hop_length=512, window="hann", band_limit=8000.0, floor_db=60.0,
+                 active_db=60.0, pooling="mean", sr=22050):
         self.n_harmonics = n_harmonics
         self.n_bands = n_bands
         self.fmin = fmin
@@ -258,6 +262,7 @@ class FrameHarmonics(_TrackHarmonics):
         self.hop_length = hop_length
         self.window = window
         self.band_limit = band_limit
+        self.floor_db = floor_db
         self.active_db = active_db
         self.pooling = pooling
         self.sr = sr
@@ -303,7 +308,7 @@ class FrameHarmonics(_TrackHarmonics):
             if not active.any():  # silence: every frame counts, none is voiced
                 active = np.ones_like(active)
             voiced = active & np.isfinite(f0)
-            D = harmonic_descriptors_from_energies(*self._split(e))
+            D = harmonic_descriptors_from_energies(*self._split(e), floor_db=self.floor_db)
             if voiced.any():
                 pooled = pool_frames(D, self.pooling, mask=voiced)
             else:  # no voiced frame: the descriptors of a flat spectrum without harmonics
@@ -341,6 +346,9 @@ class NoteHarmonics(_TrackHarmonics):
         STFT window.
     band_limit : float, default=8000.0
         Highest frequency read, in Hz.
+    floor_db : float, default=60.0
+        Harmonic and band levels are floored this many dB below the strongest
+        harmonic / the band total: weaker ones are the codec's or the room's noise.
     min_note : float, default=0.1
         Notes shorter than this many seconds are left out (a clip without a longer
         note is read as one note).
@@ -371,8 +379,8 @@ class NoteHarmonics(_TrackHarmonics):
     }
 
     def __init__(self, *, n_harmonics=12, n_bands=18, fmin=27.5, fmax=2200.0, n_fft=2048,
-                 hop_length=512, window="hann", band_limit=8000.0, min_note=0.1,
-                 sustain_db=20.0, pooling="mean", sr=22050):
+                 hop_length=512, window="hann", band_limit=8000.0, floor_db=60.0,
+                 min_note=0.1, sustain_db=20.0, pooling="mean", sr=22050):
         self.n_harmonics = n_harmonics
         self.n_bands = n_bands
         self.fmin = fmin
@@ -381,6 +389,7 @@ class NoteHarmonics(_TrackHarmonics):
         self.hop_length = hop_length
         self.window = window
         self.band_limit = band_limit
+        self.floor_db = floor_db
         self.min_note = min_note
         self.sustain_db = sustain_db
         self.pooling = pooling
@@ -434,7 +443,8 @@ class NoteHarmonics(_TrackHarmonics):
             D = harmonic_descriptors_from_energies(
                 np.stack([c[0] for c in columns], axis=1), np.stack([c[1] for c in columns],
                                                                     axis=1),
-                np.array([c[2] for c in columns]), np.stack([c[3] for c in columns], axis=1))
+                np.array([c[2] for c in columns]), np.stack([c[3] for c in columns], axis=1),
+                floor_db=self.floor_db)
             rows.append(pool_frames(D, self.pooling))
         return np.asarray(rows)
 

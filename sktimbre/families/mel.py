@@ -44,6 +44,11 @@ class MelBands(FrameDescriptorFamily):
         Pool only over frames at most this many seconds after a note's onset
         (:class:`~sktimbre.frontend.Onsets`): what an isolated note and a note of a
         melody both have, its attack and early sustain. ``None`` pools all frames.
+    floor_db : float or None, default=None
+        Raise every magnitude to at least this many dB below its frame's peak
+        before the mel bands (:class:`~sktimbre.frontend.MelSpectrogram`), so
+        that the holes and noise a lossy codec leaves in the quiet bins do not
+        enter; ``None`` reads the magnitudes as they are. The default embedder uses 50.
     active_db : float or None, default=None
         Pool only over frames whose energy is within this many dB of the clip's
         loudest frame (the sounding part of the note); ``None`` pools all frames.
@@ -61,6 +66,7 @@ class MelBands(FrameDescriptorFamily):
 
     _parameter_constraints: dict = {
         **FrameDescriptorFamily._parameter_constraints,
+        "floor_db": FrameDescriptorFamily._OPTIONAL_CONSTRAINTS["floor_db"],
         "onset_window": FrameDescriptorFamily._OPTIONAL_CONSTRAINTS["onset_window"],
         "n_mels": [Interval(Integral, 1, None, closed="left")],
         "fmin": [Interval(Real, 0, None, closed="left")],
@@ -69,8 +75,8 @@ class MelBands(FrameDescriptorFamily):
     }
 
     def __init__(self, *, n_mels=64, fmin=0.0, fmax=None, top_db=80.0, n_fft=2048,
-                 hop_length=512, window="hann", pooling="mean", onset_window=None, active_db=None,
-                 sr=22050):
+                 hop_length=512, window="hann", pooling="mean", onset_window=None,
+                 floor_db=None, active_db=None, sr=22050):
         self.n_mels = n_mels
         self.fmin = fmin
         self.fmax = fmax
@@ -80,6 +86,7 @@ class MelBands(FrameDescriptorFamily):
         self.window = window
         self.pooling = pooling
         self.onset_window = onset_window
+        self.floor_db = floor_db
         self.active_db = active_db
         self.sr = sr
 
@@ -88,7 +95,8 @@ class MelBands(FrameDescriptorFamily):
 
     def _source(self) -> Analysis:
         return MelSpectrogram(self._stft(), int(self.n_mels), float(self.fmin),
-                              None if self.fmax is None else float(self.fmax))
+                              None if self.fmax is None else float(self.fmax),
+                              None if self.floor_db is None else float(self.floor_db))
 
     def _frames(self, M, sr):
         return power_to_db(M, top_db=self.top_db)

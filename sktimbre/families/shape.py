@@ -41,6 +41,10 @@ class SpectralShape(FrameDescriptorFamily):
         STFT window.
     pooling : str or list of str, default=("mean", "std")
         Per-clip statistics over frames, see :func:`sktimbre.pooling.pool_frames`.
+    fmin : float, default=0.0
+        Lowest frequency read, in Hz: bins below it are ignored (``20`` leaves out
+        the DC bin and the infrasound, which no instrument makes but a codec or a
+        microphone may).
     band_limit : float or None, default=None
         Highest frequency read, in Hz: bins above it are ignored, so that what a
         resampler, a codec or a band-limited recording does near the Nyquist
@@ -49,6 +53,11 @@ class SpectralShape(FrameDescriptorFamily):
         Pool only over frames at most this many seconds after a note's onset
         (:class:`~sktimbre.frontend.Onsets`): what an isolated note and a note of a
         melody both have, its attack and early sustain. ``None`` pools all frames.
+    floor_db : float or None, default=None
+        Raise every magnitude to at least this many dB below its frame's peak
+        before the descriptors (:func:`sktimbre._dsp.silence.floor_relative`), so
+        that the holes and noise a lossy codec leaves in the quiet bins do not
+        enter; ``None`` reads the magnitudes as they are. The default embedder uses 50.
     active_db : float or None, default=60.0
         Pool only over frames within this many dB of the loudest frame (silent
         frames have no spectral shape); ``None`` pools all frames.
@@ -75,6 +84,8 @@ class SpectralShape(FrameDescriptorFamily):
 
     _parameter_constraints: dict = {
         **FrameDescriptorFamily._parameter_constraints,
+        "fmin": [Interval(Real, 0, None, closed="left")],
+        "floor_db": FrameDescriptorFamily._OPTIONAL_CONSTRAINTS["floor_db"],
         "band_limit": FrameDescriptorFamily._OPTIONAL_CONSTRAINTS["band_limit"],
         "onset_window": FrameDescriptorFamily._OPTIONAL_CONSTRAINTS["onset_window"],
         "log_frequency": ["boolean"],
@@ -82,16 +93,18 @@ class SpectralShape(FrameDescriptorFamily):
     }
 
     def __init__(self, *, log_frequency=True, rolloff_percent=0.95, n_fft=2048, hop_length=512,
-                 window="hann", pooling=("mean", "std"), band_limit=None, onset_window=None,
-                 active_db=60.0, sr=22050):
+                 window="hann", pooling=("mean", "std"), fmin=0.0, band_limit=None,
+                 onset_window=None, floor_db=None, active_db=60.0, sr=22050):
         self.log_frequency = log_frequency
         self.rolloff_percent = rolloff_percent
         self.n_fft = n_fft
         self.hop_length = hop_length
         self.window = window
         self.pooling = pooling
+        self.fmin = fmin
         self.band_limit = band_limit
         self.onset_window = onset_window
+        self.floor_db = floor_db
         self.active_db = active_db
         self.sr = sr
 
@@ -101,5 +114,7 @@ class SpectralShape(FrameDescriptorFamily):
     def _frames(self, S, sr):
         S = self._band(S, sr)
         freqs = np.fft.rfftfreq(self.n_fft, d=1.0 / sr)[: S.shape[-2]]  # the band read
+        low = int(np.searchsorted(freqs, self.fmin))
+        S, freqs = S[..., low:, :], freqs[low:]
         return spectral_shape(S, freqs, rolloff_percent=self.rolloff_percent,
                               log_frequency=self.log_frequency)

@@ -216,6 +216,10 @@ class MelSpectrogram(Analysis):
         Lowest band edge in Hz.
     fmax : float or None, default=None
         Highest band edge in Hz (``None``: ``sr / 2``).
+    floor_db : float or None, default=None
+        Magnitudes are first raised to at least this many dB below their frame's
+        peak (up to ``fmax``; :func:`sktimbre._dsp.silence.floor_relative`), so that
+        the holes and noise a lossy codec leaves in the quiet bins do not enter.
 
     Examples
     --------
@@ -232,6 +236,7 @@ class MelSpectrogram(Analysis):
     n_mels: int = 128
     fmin: float = 0.0
     fmax: float | None = None
+    floor_db: float | None = None
 
     def requires(self):
         return (self.stft,)
@@ -242,8 +247,16 @@ class MelSpectrogram(Analysis):
 
     def compute(self, inputs, sr):
         from .._dsp.mel import mel_power
+        from .._dsp.silence import floor_relative
 
         (S,) = inputs
+        if self.floor_db is not None:
+            top = sr / 2 if self.fmax is None else min(self.fmax, sr / 2)
+            n_read = int(np.floor(top * self.stft.n_fft / sr)) + 1
+            S = S[..., :n_read, :]  # the filters above fmax are zero: the peak of the band read
+            S = np.concatenate([floor_relative(S, self.floor_db),
+                                np.zeros(S.shape[:-2] + (1 + self.stft.n_fft // 2 - n_read,
+                                                         S.shape[-1]), S.dtype)], axis=-2)
         return mel_power(S, sr, self.stft.n_fft, self.n_mels, self.fmin, self.fmax)
 
 
@@ -369,9 +382,10 @@ class Onsets(Analysis):
 
     Parameters
     ----------
-    mel : MelSpectrogram, default=MelSpectrogram(STFT(2048, 512), 64, 0.0, 8000.0)
-        Whose flux marks the attacks (the same bands :class:`~sktimbre.MFCC` reads in
-        the default embedder, so they are computed once).
+    mel : MelSpectrogram, default=MelSpectrogram(STFT(2048, 512), 64, 0.0, 8000.0, 50.0)
+        Whose flux marks the attacks (the same bands, floored 50 dB below each frame's
+        peak, that :class:`~sktimbre.MFCC` reads in the default embedder, so they are
+        computed once).
     f0 : F0Track or None, default=F0Track()
         Whose changes of more than ``pitch_jump`` semitones mark legato notes
         (``None``: flux only).
@@ -395,7 +409,7 @@ class Onsets(Analysis):
     [0, 21]
     """
 
-    mel: MelSpectrogram = MelSpectrogram(STFT(2048, 512), 64, 0.0, 8000.0)
+    mel: MelSpectrogram = MelSpectrogram(STFT(2048, 512), 64, 0.0, 8000.0, 50.0)
     f0: F0Track | None = F0Track()
     active_db: float = 60.0
     pitch_jump: float = 0.6
