@@ -26,6 +26,7 @@ import warnings
 
 from .._dsp.silence import trim_silence
 from .._dsp.stft import stft_magnitude
+from . import _deprecated  # noqa: E402, F401  (0.1's methods on ClipBatch and ClipStream)
 from ._analyses import (
     CQT,
     F0,
@@ -87,7 +88,7 @@ __all__ = [
 ]
 
 
-def _deprecated(old: str, new: str) -> None:
+def _warn_deprecated(old: str, new: str) -> None:
     warnings.warn(f"sktimbre.frontend.{old} is deprecated since 0.2; use {new}",
                   FutureWarning, stacklevel=3)
 
@@ -104,7 +105,7 @@ def stft_analysis(n_fft: int = 2048, hop_length: int = 512, window="hann") -> ST
     -------
     analysis : STFT
     """
-    _deprecated("stft_analysis", "sktimbre.frontend.STFT")
+    _warn_deprecated("stft_analysis", "sktimbre.frontend.STFT")
     return STFT(int(n_fft), int(hop_length), window)
 
 
@@ -121,7 +122,7 @@ def cqt_analysis(hop_length: int = 512, fmin: float | None = None, n_bins: int =
     -------
     analysis : CQT
     """
-    _deprecated("cqt_analysis", "sktimbre.frontend.CQT")
+    _warn_deprecated("cqt_analysis", "sktimbre.frontend.CQT")
     return CQT(int(hop_length), fmin, int(n_bins), int(bins_per_octave))
 
 
@@ -140,5 +141,5 @@ def f0_analysis(n_fft: int = 8192, hop_length: int = 2048, window="hann", fmin: 
     -------
     analysis : F0
     """
-    _deprecated("f0_analysis", "sktimbre.frontend.F0")
+    _warn_deprecated("f0_analysis", "sktimbre.frontend.F0")
     return F0(STFT(int(n_fft), int(hop_length), window), float(fmin), float(fmax))

@@ -194,27 +194,6 @@ class ClipBatch(Sequence):
         """Warn with :class:`~sktimbre.io.ClipWarning` about every clip that failed."""
         report_failures(self._failures, len(self), "warn", stacklevel=3)
 
-    def analysis(self, key) -> list[tuple[np.ndarray, np.ndarray]]:
-        """An analysis of every valid clip, computed once (deprecated since 0.2).
-
-        Use :func:`sktimbre.frontend.analysis_groups`.
-
-        Parameters
-        ----------
-        key : Analysis or 0.1 key tuple
-
-        Returns
-        -------
-        groups : list of (indices, stack)
-        """
-        from ._analyses import as_analysis
-        from ._executor import analysis_groups
-
-        warnings.warn("ClipBatch.analysis is deprecated since 0.2; use "
-                      "sktimbre.frontend.analysis_groups(batch, analysis)", FutureWarning,
-                      stacklevel=2)
-        return analysis_groups(self, as_analysis(key))
-
 
 class ClipStream(Sequence):
     """Clips to be decoded and described chunk by chunk, as the families consume them.
@@ -297,23 +276,3 @@ class ClipStream(Sequence):
             Empty until the stream is described.
         """
         return list(self._failures)
-
-    def map_families(self, families) -> list[np.ndarray]:
-        """Rows of every family for every clip (deprecated since 0.2).
-
-        Use :func:`sktimbre.frontend.extract`.
-
-        Parameters
-        ----------
-        families : list of DescriptorFamily
-
-        Returns
-        -------
-        rows : list of ndarray
-        """
-        from ._executor import extract
-
-        warnings.warn("ClipStream.map_families is deprecated since 0.2; use "
-                      "sktimbre.frontend.extract(stream, families).rows", FutureWarning,
-                      stacklevel=2)
-        return extract(self, families).rows
