@@ -2,7 +2,8 @@
 
 Usage::
 
-    python examples/make_demo_audio.py ../shared/data/fluidr3 [OUTPUT_DIR]
+    python examples/make_demo_audio.py ../shared/data/fluidr3 [OUTPUT_DIR] \
+        [--phrases ../shared/data/phrases/fluidr3]
 
 ``OUTPUT_DIR`` defaults to ``examples/audio``. The data folder is the one
 described in ``examples/audio/ATTRIBUTION.md``: ``manifest.csv`` (columns ``path``,
@@ -16,6 +17,12 @@ pianos, whatever note they play.
 The notes are not shortened: cutting them to 1.25 s (before the note-off and
 release) moved the brass apart in the pretrained embedder, which was fitted on
 whole 2 s notes.
+
+With ``--phrases`` (the fluidr3 folder of the phrases set: ``manifest.csv`` with
+``path`` and ``program``, FLAC files named ``pPPP_phNN.flac``), three melodies of the
+same SoundFont are copied too, as ``{instrument}_melody.flac``: the piano, the
+violin and the flute *playing* (2.4-3.9 s, 6-9 notes each), to show that a melody
+lands beside the notes of its instrument.
 """
 
 import argparse
@@ -39,6 +46,12 @@ CLIPS = [
     ("steel-guitar_A3", 25, 57),
 ]
 VELOCITY = 112
+# (file stem, GM program, phrase number)
+PHRASES = [
+    ("piano_melody", 0, 1),
+    ("violin_melody", 40, 1),
+    ("flute_melody", 73, 1),
+]
 
 
 def main(argv=None):
@@ -49,6 +62,9 @@ def main(argv=None):
         nargs="?",
         default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "audio"),
     )
+    parser.add_argument("--phrases", metavar="DIR",
+                        help="the fluidr3 phrases folder (with manifest.csv): copy "
+                             "three melodies too")
     args = parser.parse_args(argv)
     with open(os.path.join(args.data_dir, "manifest.csv"), newline="") as f:
         notes = {
@@ -61,7 +77,15 @@ def main(argv=None):
         if not source.lower().endswith(".flac"):
             raise SystemExit(f"expected a FLAC note, got {source}")
         shutil.copyfile(source, os.path.join(args.output_dir, f"{stem}.flac"))
-    print(f"wrote {len(CLIPS)} clips to {args.output_dir}")
+    n_clips = len(CLIPS)
+    if args.phrases:
+        with open(os.path.join(args.phrases, "manifest.csv"), newline="") as f:
+            phrases = {os.path.basename(r["path"]): r["path"] for r in csv.DictReader(f)}
+        for stem, program, number in PHRASES:
+            source = os.path.join(args.phrases, phrases[f"p{program:03d}_ph{number:02d}.flac"])
+            shutil.copyfile(source, os.path.join(args.output_dir, f"{stem}.flac"))
+        n_clips += len(PHRASES)
+    print(f"wrote {n_clips} clips to {args.output_dir}")
 
 
 if __name__ == "__main__":

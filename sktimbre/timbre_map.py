@@ -152,7 +152,9 @@ def build_map_html(index, *, labels=None, label_name: str = "label", title: str 
     embed_audio : bool, default=False
         Put a preview of each file in the page (MP3, mono, 22.05 kHz, the first
         ``preview_seconds``: about 5 kB per second of preview), so that the page
-        plays without the library next to it.
+        plays without the library next to it. Such a page is made to be passed on,
+        so the file paths it shows are relative to ``base_dir`` as well, not the
+        absolute paths of this machine.
     preview_seconds : float, default=3.0
         Length of the embedded previews.
     random_state : int, default=0
@@ -199,7 +201,11 @@ def build_map_html(index, *, labels=None, label_name: str = "label", title: str 
                     max_tsne_points=max_tsne_points, random_state=random_state)
     if embed_audio:
         src = _previews(ids, is_file, preview_seconds)
+        # a page that travels should not carry this machine's folder layout
+        shown_paths = [_relative_path(i, base_dir) if f else str(i)
+                       for i, f in zip(ids, is_file, strict=True)]
     else:
+        shown_paths = [str(i) for i in ids]
         src = [_relative_url(i, base_dir) if f else None for i, f in zip(ids, is_file,
                                                                          strict=True)]
     pitch = [None if not np.isfinite(p) else round(float(p), 1) for p in index.pitch_hz_]
@@ -213,7 +219,7 @@ def build_map_html(index, *, labels=None, label_name: str = "label", title: str 
         "xy": _base64(xy),
         "vectors": _base64(index.vectors_),
         "names": names,
-        "paths": [str(i) for i in ids],
+        "paths": shown_paths,
         "src": src,
         "label": category,
         "categories": categories,
@@ -266,6 +272,14 @@ def _common_folder(paths: list[str]) -> str:
     except ValueError:  # different drives
         return ""
     return root
+
+
+def _relative_path(path: str, base_dir) -> str:
+    """``path`` relative to the page's folder (the file name alone across drives)."""
+    try:
+        return os.path.relpath(path, os.path.abspath(base_dir))
+    except ValueError:
+        return os.path.basename(path)
 
 
 def _relative_url(path: str, base_dir) -> str:

@@ -70,7 +70,7 @@ def test_demo_audio_generator(tmp_path):
 
     sys.path.insert(0, EXAMPLES)
     try:
-        from make_demo_audio import CLIPS, VELOCITY
+        from make_demo_audio import CLIPS, PHRASES, VELOCITY
     finally:
         sys.path.remove(EXAMPLES)
     data = tmp_path / "fluidr3"
@@ -83,21 +83,36 @@ def test_demo_audio_generator(tmp_path):
                 name = f"audio/p{program:03d}_n{pitch:03d}_v{velocity:03d}.flac"
                 sf.write(data / name, np.full(100, i / 100 + velocity / 1e4), 22050)
                 writer.writerow([name, program, pitch, velocity])
+    phrases = tmp_path / "phrases"
+    (phrases / "audio").mkdir(parents=True)
+    with open(phrases / "manifest.csv", "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["path", "program"])
+        for i, (_, program, _) in enumerate(PHRASES):
+            for number in range(3):
+                name = f"audio/p{program:03d}_ph{number:02d}.flac"
+                sf.write(phrases / name, np.full(100, i / 10 + number / 100), 22050)
+                writer.writerow([name, program])
     out = tmp_path / "demo"
     result = subprocess.run([sys.executable, os.path.join(EXAMPLES, "make_demo_audio.py"),
-                             str(data), str(out)], capture_output=True, text=True, timeout=120)
+                             str(data), str(out), "--phrases", str(phrases)],
+                            capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
-    assert sorted(p.name for p in out.glob("*.flac")) == sorted(f"{s}.flac" for s, *_ in CLIPS)
+    assert sorted(p.name for p in out.glob("*.flac")) == sorted(
+        f"{s}.flac" for s, *_ in CLIPS + PHRASES)
     for i, (stem, *_) in enumerate(CLIPS):  # the velocity-112 note of each instrument
         y, _ = sf.read(out / f"{stem}.flac")
         assert np.allclose(y, i / 100 + VELOCITY / 1e4, atol=1e-4)
+    for i, (stem, _, number) in enumerate(PHRASES):  # the numbered phrase of each
+        y, _ = sf.read(out / f"{stem}.flac")
+        assert np.allclose(y, i / 10 + number / 100, atol=1e-4)
 
 
 def test_shipped_demo_clips_are_the_listed_ones():
     sys.path.insert(0, EXAMPLES)
     try:
-        from make_demo_audio import CLIPS
+        from make_demo_audio import CLIPS, PHRASES
     finally:
         sys.path.remove(EXAMPLES)
     shipped = sorted(os.listdir(os.path.join(EXAMPLES, "audio")))
-    assert shipped == sorted([f"{s}.flac" for s, *_ in CLIPS] + ["ATTRIBUTION.md"])
+    assert shipped == sorted([f"{s}.flac" for s, *_ in CLIPS + PHRASES] + ["ATTRIBUTION.md"])

@@ -296,11 +296,14 @@ def _same_table(printed: str, shown: str) -> None:
 def test_readme_counts_the_demo_clips_right():
     with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
         text = " ".join(f.read().split())
-    match = re.search(r"the (\w+) clips of `examples/audio` \(2 s notes of (\w+) instruments",
-                      text)
+    match = re.search(r"the (\w+) clips of `examples/audio` \(2 s notes of (\w+) instruments"
+                      r" and (\w+) short melodies", text)
     assert match, "the sentence about the demo clips changed"
-    numbers = {"ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13}
+    numbers = {"three": 3, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+               "fourteen": 14, "fifteen": 15, "sixteen": 16}
     clips = [n for n in os.listdir(os.path.join(ROOT, "examples", "audio"))
              if n.endswith(".flac")]
+    melodies = [n for n in clips if n.endswith("_melody.flac")]
     assert numbers[match.group(1)] == len(clips)
     assert numbers[match.group(2)] == len({n.split("_")[0] for n in clips})
+    assert numbers[match.group(3)] == len(melodies)

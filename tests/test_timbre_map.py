@@ -121,6 +121,10 @@ def test_embedded_previews_play_without_the_library(library, tmp_path):
     assert sr == 22050 and 0.2 < len(audio) / sr < 0.4
     # bounded: about 5 kB of MP3 per second of preview
     assert max(len(s) for s in data["src"]) < 8000
+    # a page made to be passed on does not show this machine's folders
+    page = (tmp_path / "map.html").read_text()
+    assert str(root) not in page
+    assert data["paths"][0] == os.path.relpath(paths[0], tmp_path)
 
 
 def test_write_map_sets_the_base_folder_itself(library, tmp_path):
