@@ -474,6 +474,7 @@ def transcoding_table(embedder, raw, meta_b, phrases_b: str | None,
              "notes at ≥ half the octave distance | phrases at ≥ half the octave distance |",
              "|---|---|---|---|---|",
              f"| (the same note an octave up) | {np.median(octave):.3f} | | | |"]
+    far = []  # (case, clip, distance, its octave distance): each copy at >= half of it
     with tempfile.TemporaryDirectory() as folder:
         copies = {}
         for kind, paths in clips.items():
@@ -488,10 +489,16 @@ def transcoding_table(embedder, raw, meta_b, phrases_b: str | None,
                     continue
                 d = _cosine(originals[kind], embedder.transform(copies[kind][case]))
                 cells.append((np.median(d), np.mean(d >= 0.5 * octave)))
+                far += [(case, os.path.basename(clips[kind][j]), d[j], octave[j])
+                        for j in np.flatnonzero(d >= 0.5 * octave)]
             note, phrase = cells
             lines.append(f"| {case} | {note[0]:.3f} | "
                          + (f"{phrase[0]:.3f}" if phrase else "") + f" | {note[1]:.2f} | "
                          + (f"{phrase[1]:.2f}" if phrase else "") + " |")
+    if far:  # name them: a median hides the one clip a user will hear about
+        lines += ["", "Copies at half their octave distance or more (phrases are compared "
+                  "with their note's octave distance):", ""]
+        lines += [f"- {case}: {name}, {d:.3f} (octave {o:.3f})" for case, name, d, o in far]
     return lines
 
 

@@ -7,6 +7,7 @@ into a plain :class:`sklearn.pipeline.Pipeline`; :func:`save` and :func:`load`
 store a fitted one in a file that holds data only (no pickle).
 """
 
+from ._versions import __version__
 from .embedder import make_timbre_embedder, seed_feature_union
 from .families import (
     MFCC,
@@ -24,9 +25,6 @@ from .families import (
 from .frontend import AudioFrontEnd, ClipBatch, ClipFailure
 from .io import ClipWarning, InvalidClipError
 from .persistence import InvalidModelFileError, load, save
-
-__version__ = "0.1.0"
-
 
 # Submodules reachable as attributes after `import sktimbre`, imported on first access
 # (as scikit-learn and scipy do): `sktimbre.augment.augment_clips(...)` works without

@@ -14,6 +14,10 @@ import warnings
 
 __all__ = ["VersionWarning", "RecordsVersions", "current_versions", "version_mismatch"]
 
+# sktimbre's own version (``sktimbre.__version__``), here at the bottom of the house
+# so that the modules that record it need not import the package's face.
+__version__ = "0.1.0"
+
 # Distribution names, as users install them.
 PACKAGES = ("sktimbre", "scikit-learn", "librosa", "numpy")
 
@@ -49,8 +53,6 @@ def current_versions() -> dict[str, str]:
     import librosa
     import numpy
     import sklearn
-
-    from . import __version__
 
     return {
         "sktimbre": __version__,

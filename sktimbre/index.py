@@ -933,7 +933,7 @@ def _reason(exc: Exception) -> str:
 
 def _pitch_hz(items, n_jobs) -> np.ndarray:
     """Estimated f0 in Hz of clips that embedded fine; NaN where it fails."""
-    from . import PitchEstimate
+    from .families import PitchEstimate
 
     def estimate(part):
         try:

@@ -394,7 +394,7 @@ def _template(name: str) -> str:
 
 
 def _render(title: str, data: dict) -> str:
-    from . import __version__
+    from ._versions import __version__
 
     # JSON inside <script>: "</" and "<!--" must not appear, or the HTML parser
     # would end the element early; "\u003c" is the same text to JSON.parse.

@@ -427,3 +427,11 @@ def test_a_thread_never_sees_half_a_registry(monkeypatch):
     from sklearn.pipeline import Pipeline
 
     assert found is Pipeline
+
+
+def test_the_package_version_is_the_distribution_version():
+    """One version string: what pip installs is what model files record."""
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+
+    with open(os.path.join(os.path.dirname(__file__), "..", "pyproject.toml"), "rb") as f:
+        assert tomllib.load(f)["project"]["version"] == sktimbre.__version__

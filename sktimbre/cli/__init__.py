@@ -54,7 +54,7 @@ path: found before any audio is decoded); 130 interrupted (Ctrl-C).
 
 
 def _parser():
-    from .. import __version__
+    from .._versions import __version__
     from ._options import Parser, RawHelp, general_options
 
     general = general_options()

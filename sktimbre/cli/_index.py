@@ -59,7 +59,7 @@ def add_parser(commands, parents):
 
 def run(args) -> int:
     """Build or update the index, save it, report."""
-    from .. import ClipWarning
+    from ..io import ClipWarning
 
     if os.path.isdir(args.output):
         raise UsageError(f"{display(args.output)} is a folder: -o names the index file")

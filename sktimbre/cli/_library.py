@@ -18,7 +18,7 @@ NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 
 def load_index(path: str):
     """The index in ``path``; :class:`UsageError` if there is none or it is unusable."""
-    from .. import TimbreIndex
+    from ..index import TimbreIndex
     from ..persistence import InvalidModelFileError
 
     if not os.path.isfile(path):
@@ -40,7 +40,8 @@ def embedder_for(model: str | None):
 def build_index(paths: list[str], *, model, pitch: bool, metric: str, jobs: int,
                 quiet: bool):
     """A TimbreIndex of the files (failures in ``failures_``, reported by the caller)."""
-    from .. import ClipWarning, TimbreIndex
+    from ..index import TimbreIndex
+    from ..io import ClipWarning
 
     index = TimbreIndex(embedder=embedder_for(model), metric=metric, pitch=pitch,
                         n_jobs=jobs, verbose=not quiet)
