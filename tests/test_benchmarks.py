@@ -114,7 +114,7 @@ def test_speed_benchmark_reports_ratios(libraries, capsys):
     # CPU and wall time, and both ratios against the reference
     cpu, wall, _, vs_cpu, vs_wall = [c.strip() for c in rows[0].split("|")[2:-1]]
     assert float(cpu) > 0 and float(wall) > 0 and vs_cpu.endswith("x") and vs_wall.endswith("x")
-    assert "| family: harmonic |" in out
+    assert "| family: harmonic_frames |" in out and "| family: notes |" in out
     # the parallel wall-clock comparison, with the fixed cost of a one-clip call
     assert "| 1 |" in out and "| 16 |" in out
     assert "Fixed cost per call (workers already running)" in out

@@ -339,8 +339,9 @@ def test_ctrl_c_in_the_middle_of_a_run(tmp_path):
     # Many clips, so that the run is still decoding when the signal comes. The output
     # is reserved (a temporary file next to it) before any decoding starts: that is
     # the moment to interrupt.
-    X, _ = make_notes(n_instruments=2, pitches=range(40, 80), velocities=(1.0,),
-                      duration=1.0, random_state=0)
+    # 480 s of audio: seconds of work, against the 0.2 s the signal waits.
+    X, _ = make_notes(n_instruments=6, pitches=range(40, 80), velocities=(1.0,),
+                      duration=2.0, random_state=0)
     folder = tmp_path / "clips"
     folder.mkdir()
     for i, clip in enumerate(X):
@@ -353,7 +354,7 @@ def test_ctrl_c_in_the_middle_of_a_run(tmp_path):
     while not glob.glob(str(tmp_path / ".e.csv.*.part")):
         assert process.poll() is None and time.monotonic() < deadline, "never reserved"
         time.sleep(0.02)
-    time.sleep(0.5)
+    time.sleep(0.2)
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=120)
     assert process.returncode == 130, err

@@ -54,9 +54,13 @@ def test_embedder_is_a_plain_pipeline_with_shared_analyses(small_union):
     emb = make_timbre_embedder(small_union, projection="pca", n_components=3)
     assert isinstance(emb, Pipeline)
     assert list(emb.named_steps) == ["frontend", "features", "scale", "project"]
-    declared = [family.required_analyses() for _, family in
-                emb.named_steps["features"].transformer_list]
-    assert [d["S"] for d in declared] == [STFT(2048, 512, "hann")] * 2  # one shared STFT
+    def sources(analysis):  # the analyses computed from the samples, under this one
+        needs = analysis.requires()
+        return {analysis} if not needs else set().union(*map(sources, needs))
+
+    declared = [set().union(*map(sources, family.required_analyses().values()))
+                for _, family in emb.named_steps["features"].transformer_list]
+    assert declared == [{STFT(2048, 512, "hann")}] * 2  # one shared STFT, nothing else
 
 
 @pytest.mark.parametrize("projection",
@@ -85,7 +89,8 @@ def test_pitch_null_lda_removes_what_tracks_the_estimated_pitch(notes):
 def test_default_embedder_uses_timbre_families_without_chroma():
     emb = make_timbre_embedder()
     names = [name for name, _ in emb.named_steps["features"].transformer_list]
-    assert names == ["contrast", "mfcc", "harmonic", "envelope", "shape"]
+    assert names == ["contrast", "mfcc", "shape", "contrast_onset", "mfcc_onset",
+                     "shape_onset", "harmonic_frames", "harmonic_notes", "notes"]
     assert emb.named_steps["project"].projection.shrinkage == "auto"
     with pytest.warns(FutureWarning, match="use .projection"):
         assert emb.named_steps["project"].transformer.shrinkage == "auto"

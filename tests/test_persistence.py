@@ -102,7 +102,7 @@ def test_the_file_is_data_only(fitted, tmp_path):
     assert spec["versions"] == current_versions()
     info = read_info(tmp_path / "e.skt")
     assert info["metadata"] == {"n_clips": 24}
-    assert "sktimbre.HarmonicDescriptors" in info["classes"]
+    assert "sktimbre.FrameHarmonics" in info["classes"]
 
 
 @pytest.mark.parametrize(
