@@ -20,6 +20,8 @@ One process, the same clips for every row:
 * ``seed union``: the same 58 numbers from sktimbre (``make_timbre_embedder("seed")``
   without trimming, front end and families only);
 * ``default union``: the default embedder's families (no chroma), clips untrimmed;
+* ``note union``: the 0.1 default's families (one f0 and one attack per clip), what
+  the phrase work of the default is measured against;
 * ``family: NAME``: each family of the default embedder alone (front end with the
   embedder's trimming, and that family only);
 * ``default embedder``: the pretrained default pipeline, ``transform`` only.
@@ -45,6 +47,11 @@ Options add:
   count the workers' work) on ``--parallel-clips`` clips, and the fixed cost per
   call (1 and 16 clips). Worker processes are joblib's; sktimbre limits their
   threads to one each.
+
+The reference's speed depends on librosa's on-disk cache: with ``LIBROSA_CACHE_DIR``
+unset (librosa's default) chroma-CENS builds its CQT filters again for every clip;
+set it (``LIBROSA_CACHE_DIR=/tmp/librosa-cache python benchmarks/speed.py ...``)
+and the rounds after the first reuse them. The header line says which.
 
 Only public API is used: ``make_timbre_embedder``, ``seed_feature_union``,
 ``sktimbre.embedder.default_feature_union``, ``load_pretrained_embedder`` and
@@ -149,6 +156,8 @@ def _one_process(args, rng):
         "reference (librosa snippet)": _reference,
         "seed union (same 58 numbers)": _features_runner("seed", trim_db=None),
         "default union (untrimmed clips)": _features_runner("default", trim_db=None),
+        "note union (0.1 default's families, untrimmed)": _features_runner("note",
+                                                                           trim_db=None),
         **{f"family: {name}": _features_runner([(name, clone(family))], trim_db=60.0)
            for name, family in default_feature_union().transformer_list},
         "default embedder (transform)": pretrained.transform,
@@ -302,6 +311,16 @@ def _parallel(args, rng):
           f"which starts the workers, took {startup:.2f} s (8 clips).")
 
 
+def _librosa_cache_state(librosa) -> str:
+    """Whether librosa caches its filters on disk, which the reference's speed depends on."""
+    location = librosa.cache.memory.location
+    if location is None:
+        return ("librosa's filter cache is off (LIBROSA_CACHE_DIR unset, librosa's default): "
+                "the reference builds its CQT filters again for every clip.")
+    return (f"librosa's filter cache is on ({location}, filled by the first round): the "
+            "reference reuses its CQT filters.")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("data_dir", help="folder with manifest.csv and the audio it lists")
@@ -341,7 +360,8 @@ def main(argv=None) -> int:
     print(f"Thread limit: threadpool_limits(limits={args.threads}) around every timed call "
           f"(reference and sktimbre alike). {os.cpu_count()} CPUs, load average "
           f"{load:.1f} at start; Python {platform.python_version()}, numpy {np.__version__}, "
-          f"librosa {librosa.__version__}, sktimbre {sktimbre.__version__}.\n")
+          f"librosa {librosa.__version__}, sktimbre {sktimbre.__version__}. "
+          f"{_librosa_cache_state(librosa)}\n")
     rng = np.random.default_rng(0)
     notes_cost = _one_process(args, rng)
     if args.long_take:

@@ -162,7 +162,7 @@ def _too_long(seconds: float, max_duration: float, *, at_least: bool = False) ->
         f"{'at least ' if at_least else ''}{seconds:.1f} s long, above "
         f"max_duration={max_duration} s (each clip is analysed whole; raise "
         "AudioFrontEnd(max_duration=...) or make_timbre_embedder(max_duration=...) to "
-        "accept it, or cut it into notes)"
+        "accept it, or cut it into shorter takes)"
     )
 
 

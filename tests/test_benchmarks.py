@@ -110,6 +110,7 @@ def test_speed_benchmark_reports_ratios(libraries, capsys):
                                 "--n-jobs", "2"]) == 0
     out = capsys.readouterr().out
     assert "threadpool_limits(limits=1) around every timed call" in out
+    assert "librosa's filter cache is" in out  # the reference's speed depends on it
     rows = [line for line in out.splitlines() if line.startswith("| default union")]
     # CPU and wall time, and both ratios against the reference
     cpu, wall, _, vs_cpu, vs_wall = [c.strip() for c in rows[0].split("|")[2:-1]]
@@ -146,6 +147,24 @@ def test_speed_benchmark_reports_a_long_take_that_needs_too_much_memory(librarie
 def test_speed_benchmark_refuses_zero_threads(libraries):
     with pytest.raises(SystemExit):
         _load("speed").main([libraries[0], "--threads", "0"])
+
+
+def test_steps_benchmark_times_every_analysis_and_family_once(libraries, capsys):
+    from sktimbre import load_pretrained_embedder
+    from sktimbre.frontend import STFT
+
+    compute = STFT.compute
+    assert _load("steps").main([libraries[0], "--n-clips", "6", "--rounds", "2"]) == 0
+    out = capsys.readouterr().out
+    rows = {line.split("|")[1].strip(): float(line.split("|")[2])
+            for line in out.splitlines() if line.startswith("| ") and "CPU s" not in line}
+    names = [name for name, _ in load_pretrained_embedder()[1].transformer_list]
+    assert {f"family: {name}" for name in names} <= set(rows)
+    assert {"analysis: STFT", "analysis: F0Track", "decoding and silence trimming"} <= set(rows)
+    # the steps are parts of the total, and the library is left as it was found
+    total = float(out.split(" CPU s in all")[0].rsplit(": ", 1)[1])
+    assert sum(rows.values()) <= total * 1.05
+    assert STFT.compute is compute
 
 
 def test_memory_benchmark_reports_peak_ratio_and_refuses_a_long_clip(libraries, capsys):

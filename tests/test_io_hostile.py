@@ -64,7 +64,7 @@ def test_a_header_claiming_hours_is_refused_before_decoding(tmp_path):
     assert str(info.value) == (
         f"clip 3 ({path}): its header says it is 14400.0 s long, above max_duration=600.0 s "
         "(each clip is analysed whole; raise AudioFrontEnd(max_duration=...) or "
-        "make_timbre_embedder(max_duration=...) to accept it, or cut it into notes)"
+        "make_timbre_embedder(max_duration=...) to accept it, or cut it into shorter takes)"
     )
     assert peak < 1 << 20  # nothing decoded, nothing allocated (the old code: 2.5 GB)
 

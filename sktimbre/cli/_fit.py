@@ -63,11 +63,12 @@ def add_parser(commands, parents):
                              "pitch-null-lda also removes what tracks the pitch)")
     parser.add_argument("--augment", type=non_negative, default=2, metavar="N",
                         help="augmented copies of each clip to fit on (default 2; 0 for none)")
-    parser.add_argument("--phrases", type=non_negative, default=24, metavar="N",
+    parser.add_argument("--phrases", type=non_negative, default=72, metavar="N",
                         help="legato phrases synthesised per label from its clips, to fit on "
                              "too, so that the model knows the instruments playing, not "
-                             "only single notes (default 24; 0 for none, e.g. when the clips "
-                             "are already phrases)")
+                             "only single notes (default 72, as the pretrained default and "
+                             "the benchmark; 0 for none, e.g. when the clips are already "
+                             "phrases)")
     add_skip_errors(parser, "fit on the usable rows, recording the others in the model")
     add_jobs(parser)
     parser.set_defaults(run=run)
