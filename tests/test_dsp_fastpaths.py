@@ -82,3 +82,85 @@ def test_frame_power_from_blocks_matches_cumsum(n, frame_length):
     energy = np.concatenate([[0.0], np.cumsum(np.square(y, dtype=np.float64))])
     want = (energy[starts + frame] - energy[starts]) / frame
     np.testing.assert_allclose(_frame_power(y, starts, frame, hop), want, rtol=1e-6, atol=1e-12)
+
+
+def test_float32_stft_is_within_its_rounding_noise_of_the_float64_one():
+    y = np.random.default_rng(3).normal(size=(3, 30000)).astype(np.float32)
+    exact = stft_magnitude(y, 2048, 512)  # float64 FFT below 4096 samples (librosa's)
+    fast = stft_magnitude(y, 2048, 512, precision="float32")
+    assert fast.dtype == np.float32 and not np.array_equal(fast, exact)
+    peak = exact.max(axis=1, keepdims=True)
+    assert np.abs(fast - exact).max() < 1e-5 * peak.max()
+    assert np.all(np.abs(fast - exact) <= 1e-5 * peak)  # frame by frame
+    np.testing.assert_array_equal(stft_magnitude(y, 2048, 512, precision="float64"), exact)
+    with pytest.raises(ValueError, match="precision must be"):
+        stft_magnitude(y, 2048, 512, precision="float16")
+
+
+def test_stft_analysis_precision_is_part_of_its_identity():
+    from sktimbre.frontend import STFT
+
+    assert STFT(2048, 512) != STFT(2048, 512, precision="float32")
+    assert repr(STFT(2048, 512)) == "STFT(n_fft=2048, hop_length=512, window='hann')"
+    assert "precision='float32'" in repr(STFT(2048, 512, "hann", "float32"))
+    with pytest.raises(ValueError, match="precision must be"):
+        STFT(2048, 512, precision="half")
+
+
+def test_floored_families_share_one_float32_stft_and_unfloored_ones_keep_float64():
+    from sktimbre import MFCC, FrameHarmonics, NoteEnvelope, SpectralContrast
+    from sktimbre.embedder import default_feature_union
+    from sktimbre.frontend import STFT
+
+    def stfts(family):
+        found, todo = set(), list(family.required_analyses().values())
+        while todo:
+            analysis = todo.pop()
+            if isinstance(analysis, STFT):
+                found.add(analysis)
+            todo.extend(analysis.requires())
+        return found
+
+    default = set().union(*(stfts(f) for _, f in default_feature_union().transformer_list))
+    assert default == {STFT(2048, 512, "hann", "float32")}  # one STFT for all nine
+    assert stfts(SpectralContrast()) == {STFT(2048, 512)}  # librosa's float64
+    assert stfts(MFCC(floor_db=50.0)) == {STFT(2048, 512, "hann", "float32")}
+    assert stfts(FrameHarmonics()) == stfts(NoteEnvelope()) == {STFT(2048, 512, "hann",
+                                                                     "float32")}
+
+
+def test_f0_salience_pools_cells_as_reduceat_does():
+    from sktimbre._dsp.pitch import _salience, _track_plan
+
+    S = np.random.default_rng(4).random((1025, 300)).astype(np.float32) ** 4
+    plan = _track_plan(1025, 22050 / 2048, 27.5, 2200.0, 8000.0)
+    X = np.sqrt(S[: plan.n_read] / S[: plan.n_read].max(axis=0))
+    # the straightforward computation the row-by-row cell maxima replace
+    pooled = np.maximum.reduceat(X, plan.starts, axis=0)
+    pooled[plan.empty] = X[plan.below] * (1 - plan.frac) + X[plan.below + 1] * plan.frac
+    from scipy.ndimage import maximum_filter1d
+
+    want = (plan.comb @ maximum_filter1d(pooled, 3, axis=0, mode="nearest")) / plan.norm
+    np.testing.assert_array_equal(_salience(X, plan), want)
+
+
+def test_stacked_harmonic_energies_are_those_of_each_frame_alone():
+    from sktimbre._dsp.harmonic import _frame_energies, stacked_harmonic_energies
+
+    rng = np.random.default_rng(5)
+    S = rng.random((3, 1025, 40)).astype(np.float32)
+    f0 = rng.uniform(60, 1500, (3, 40))
+    f0[rng.random((3, 40)) < 0.3] = np.nan  # unvoiced frames
+    energy, in_band, total, bands = stacked_harmonic_energies(S, sr=22050, n_fft=2048, f0=f0)
+    df, n_read = 22050 / 2048, int(np.floor(8000 / (22050 / 2048)) + 1)
+    for c in range(3):
+        for t in range(40):
+            if not np.isfinite(f0[c, t]):
+                assert energy[c, :, t].sum() == total[c, t] == bands[c, :, t].sum() == 0
+                continue
+            # one frame alone: its own search window, no other frame in the block
+            e, b, tot, band = _frame_energies(S[c][:n_read, [t]], f0[c, [t]], df, 12, 18, 0.1)
+            np.testing.assert_array_equal(energy[c, :, t], e[:, 0])
+            np.testing.assert_array_equal(in_band[c, :, t], b[:, 0])
+            assert total[c, t] == tot[0]
+            np.testing.assert_array_equal(bands[c, :, t], band[:, 0])

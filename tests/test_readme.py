@@ -75,9 +75,10 @@ def _illustrative(block: Block) -> str | None:
 
 
 def _commands(block: Block) -> list[list[str]]:
-    """The commands of a shell block: one per line or per ``&&``, comments dropped."""
+    """The commands of a shell block: one per line (a trailing backslash continues it,
+    as in the shell) or per ``&&``, comments dropped."""
     commands = []
-    for line in block.code.splitlines():
+    for line in block.code.replace("\\\n", " ").splitlines():
         words = shlex.split(line, comments=True)
         while words:
             cut = words.index("&&") if "&&" in words else len(words)

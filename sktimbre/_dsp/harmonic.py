@@ -42,6 +42,7 @@ __all__ = [
     "harmonic_feature_names",
     "frame_harmonic_names",
     "frame_harmonic_energies",
+    "stacked_harmonic_energies",
     "harmonic_descriptors_from_energies",
 ]
 
@@ -739,24 +740,75 @@ def frame_harmonic_energies(S, *, sr, n_fft, f0, n_harmonics=DEFAULT_N_HARMONICS
     >>> np.round(levels).tolist()  # a sawtooth: -20 log10(k) dB
     [0.0, -6.0, -10.0, -12.0]
     """
+    S = np.asarray(S)
+    energy, in_band, total, band_energy = stacked_harmonic_energies(
+        S[None], sr=sr, n_fft=n_fft, f0=np.asarray(f0)[None], n_harmonics=n_harmonics,
+        n_bands=n_bands, band_limit=band_limit, search=search)
+    return energy[0], in_band[0], total[0], band_energy[0]
+
+
+def stacked_harmonic_energies(S, *, sr, n_fft, f0, n_harmonics=DEFAULT_N_HARMONICS,
+                              n_bands=DEFAULT_N_BANDS, band_limit=8000.0, search=0.1):
+    """:func:`frame_harmonic_energies` of a stack of clips, their voiced frames at once.
+
+    The voiced frames of each clip are described together (in blocks, to bound the
+    working memory of a long take).
+
+    Parameters
+    ----------
+    S : ndarray of shape (n_clips, n_bins, n_frames)
+        Magnitude STFTs (Hann window).
+    sr : float
+        Sample rate in Hz.
+    n_fft : int
+        FFT length of ``S`` in samples.
+    f0 : ndarray of shape (n_clips, n_frames)
+        f0 of each frame in Hz; NaN (or not positive) where unvoiced.
+    n_harmonics, n_bands, band_limit, search
+        As :func:`frame_harmonic_energies`.
+
+    Returns
+    -------
+    energy : ndarray of shape (n_clips, n_harmonics, n_frames)
+    in_band : ndarray of bool, shape (n_clips, n_harmonics, n_frames)
+    total : ndarray of shape (n_clips, n_frames)
+    band_energy : ndarray of shape (n_clips, n_bands, n_frames)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktimbre._dsp.stft import stft_magnitude
+    >>> t = np.arange(22050) / 22050
+    >>> y = np.stack([np.sin(2 * np.pi * f * t) for f in (220.0, 330.0)])
+    >>> S = stft_magnitude(y, 2048, 512)
+    >>> f0 = np.array([[220.0], [330.0]]) * np.ones(S.shape[-1])
+    >>> energy, in_band, total, bands = stacked_harmonic_energies(S, sr=22050, n_fft=2048, f0=f0)
+    >>> energy.shape, bool(np.all(energy[:, 0, 5:-5] > 100 * energy[:, 1, 5:-5]))
+    ((2, 12, 44), True)
+    """
     n_harmonics, n_bands = _check_sizes(n_harmonics, n_bands)
     S = np.asarray(S)
-    n_bins, n_frames = S.shape
+    n_clips, n_bins, n_frames = S.shape
     df = sr / n_fft
     top = (n_bins - 1) * df if band_limit is None else min(band_limit, (n_bins - 1) * df)
     n_read = int(min(n_bins, np.floor(top / df) + 1))
-    energy = np.zeros((n_harmonics, n_frames))
-    in_band = np.zeros((n_harmonics, n_frames), dtype=bool)
-    total = np.zeros(n_frames)
-    band_energy = np.zeros((n_bands, n_frames))
+    energy = np.zeros((n_clips, n_harmonics, n_frames))
+    in_band = np.zeros((n_clips, n_harmonics, n_frames), dtype=bool)
+    total = np.zeros((n_clips, n_frames))
+    band_energy = np.zeros((n_clips, n_bands, n_frames))
     f0 = np.asarray(f0, dtype=np.float64)
     with np.errstate(invalid="ignore"):
-        voiced = np.flatnonzero(np.isfinite(f0) & (f0 > 0) & (f0 < (n_read - 2) * df))
-    for start in range(0, voiced.size, _FRAME_BLOCK):
-        cols = voiced[start:start + _FRAME_BLOCK]
-        e, b, tot, bands = _frame_energies(S[:n_read, cols], f0[cols], df, n_harmonics,
-                                           n_bands, search)
-        energy[:, cols], in_band[:, cols], total[cols], band_energy[:, cols] = e, b, tot, bands
+        voiced = np.isfinite(f0) & (f0 > 0) & (f0 < (n_read - 2) * df)
+    # clip by clip: the peak search spans the widest f0 of a block, so blocks of one
+    # clip (one register) search narrower windows than blocks mixing clips
+    for c in range(n_clips):
+        voiced_frames = np.flatnonzero(voiced[c])
+        for start in range(0, voiced_frames.size, _FRAME_BLOCK):
+            cols = voiced_frames[start:start + _FRAME_BLOCK]
+            e, b, tot, bands = _frame_energies(S[c][:n_read, cols], f0[c, cols], df,
+                                               n_harmonics, n_bands, search)
+            energy[c][:, cols], in_band[c][:, cols] = e, b
+            total[c][cols], band_energy[c][:, cols] = tot, bands
     return energy, in_band, total, band_energy
 
 

@@ -46,6 +46,14 @@ class _TrackPlan:
         first = np.clip(np.ceil(edges / df).astype(np.intp), 0, self.n_read)
         self.starts = np.minimum(first[:-1], self.n_read - 1)
         self.empty = np.flatnonzero(np.diff(first) == 0)
+        # np.maximum.reduceat along the bins of a (bins, frames) array runs across the
+        # memory layout; a row copy per one-bin cell and a row-wise max per wider cell
+        # gives the same values about four times faster
+        ends = np.append(self.starts[1:], self.n_read)
+        narrow = ends - self.starts <= 1
+        self.copied = np.flatnonzero(narrow & (np.diff(first) > 0))
+        self.wide = [(int(j), int(self.starts[j]), int(ends[j]))
+                     for j in np.flatnonzero(~narrow)]
         position = grid[self.empty] / df
         self.below = np.clip(np.floor(position).astype(np.intp), 0, self.n_read - 2)
         self.frac = np.clip(position - self.below, 0.0, 1.0).astype(np.float32)[:, None]
@@ -118,18 +126,45 @@ def shs_salience(S: np.ndarray, *, sr: float, n_fft: int, fmin: float = 27.5,
     >>> round(float(candidates[salience[:, 20].argmax()]))
     220
     """
+    S = np.asarray(S)
     plan = _track_plan(S.shape[0], float(sr / n_fft), float(fmin), float(fmax),
                        float(band_limit))
-    X = np.asarray(S[: plan.n_read], dtype=np.float32)
-    peak = X.max(axis=0, keepdims=True)
-    X = np.sqrt(X / np.maximum(peak, 1e-20))  # compressed, relative to the frame's peak
-    pooled = np.maximum.reduceat(X, plan.starts, axis=0)
+    return _salience(_compressed(S[None], plan.n_read), plan), plan.candidates
+
+
+def _compressed(stack: np.ndarray, n_read: int) -> np.ndarray:
+    """``sqrt(S / frame peak)`` of the bins read, frames of all clips side by side.
+
+    ``stack`` is (n_clips, n_bins, n_frames); the result (n_read, n_clips * n_frames),
+    float32, clip after clip -- written in one pass per clip, without first copying
+    the stack into that layout.
+    """
+    n_clips, _, n_frames = stack.shape
+    X = np.empty((n_read, n_clips * n_frames), dtype=np.float32)
+    for c in range(n_clips):
+        read = X[:, c * n_frames:(c + 1) * n_frames]
+        np.copyto(read, stack[c, :n_read], casting="same_kind")
+        peak = read.max(axis=0)
+        np.divide(read, np.maximum(peak, 1e-20), out=read)
+        np.sqrt(read, out=read)  # compressed, relative to the frame's peak
+    return X
+
+
+def _salience(X: np.ndarray, plan: _TrackPlan) -> np.ndarray:
+    """The salience of every candidate in every column of a compressed spectrum ``X``."""
+    pooled = np.empty((plan.starts.size, X.shape[1]), dtype=np.float32)
+    pooled[plan.copied] = X[plan.starts[plan.copied]]
+    for cell, start, end in plan.wide:
+        np.max(X[start:end], axis=0, out=pooled[cell])
     if plan.empty.size:
         pooled[plan.empty] = X[plan.below] * (1 - plan.frac) + X[plan.below + 1] * plan.frac
-    from scipy.ndimage import maximum_filter1d
-
-    pooled = maximum_filter1d(pooled, 3, axis=0, mode="nearest")  # +-1 grid point tolerance
-    return (plan.comb @ pooled) / plan.norm, plan.candidates
+    # +-1 grid point tolerance: a running maximum over three cells (edges repeated)
+    widened = pooled.copy()
+    np.maximum(widened[1:], pooled[:-1], out=widened[1:])
+    np.maximum(widened[:-1], pooled[1:], out=widened[:-1])
+    salience = plan.comb @ widened
+    salience /= plan.norm
+    return salience
 
 
 def f0_track(S: np.ndarray, *, sr: float, n_fft: int, fmin: float = 27.5, fmax: float = 2200.0,
@@ -191,9 +226,8 @@ def f0_track(S: np.ndarray, *, sr: float, n_fft: int, fmin: float = 27.5, fmax: 
     single = S.ndim == 2
     stack = S[None] if single else S
     n_clips, n_bins, n_frames = stack.shape
-    frames = np.moveaxis(stack, 0, 1).reshape(n_bins, n_clips * n_frames)
-    salience, candidates = shs_salience(frames, sr=sr, n_fft=n_fft, fmin=fmin, fmax=fmax,
-                                        band_limit=band_limit)
+    plan = _track_plan(n_bins, float(sr / n_fft), float(fmin), float(fmax), float(band_limit))
+    salience, candidates = _salience(_compressed(stack, plan.n_read), plan), plan.candidates
     best = salience.argmax(axis=0)
     cols = np.arange(salience.shape[1])
     voicing = salience[best, cols]
@@ -210,9 +244,7 @@ def f0_track(S: np.ndarray, *, sr: float, n_fft: int, fmin: float = 27.5, fmax: 
         from scipy.ndimage import median_filter
 
         log_f0 = median_filter(log_f0, size=(1, smooth), mode="nearest")
-    n_read = _track_plan(n_bins, float(sr / n_fft), float(fmin), float(fmax),
-                         float(band_limit)).n_read
-    read = stack[:, :n_read]
+    read = stack[:, :plan.n_read]
     energy = np.einsum("cft,cft->ct", read, read, dtype=np.float64)
     loud = energy > energy.max(axis=1, keepdims=True) * 10.0 ** (-active_db / 10.0)
     voiced = loud & (voicing >= min_voicing)

@@ -54,7 +54,8 @@ def stft_frame_count(n_samples: int, n_fft: int, hop_length: int) -> int:
     return 1 + (n - n_fft) // hop_length
 
 
-def stft_magnitude(stack: np.ndarray, n_fft: int, hop_length: int, window="hann") -> np.ndarray:
+def stft_magnitude(stack: np.ndarray, n_fft: int, hop_length: int, window="hann", *,
+                   precision: str | None = None) -> np.ndarray:
     """Magnitude STFT of equal-length clips, as ``abs(librosa.stft(...))``, in float32.
 
     Centred frames (``n_fft // 2`` zeros padded at both ends, librosa's default
@@ -71,6 +72,10 @@ def stft_magnitude(stack: np.ndarray, n_fft: int, hop_length: int, window="hann"
     within ~2e-7 of the frame's largest; pitch estimates move by < 1e-8, harmonic
     levels by < 1e-4 dB, except where two bins nearly tie for a weak harmonic's
     peak in a frame: 0.02 dB on a -40 dB harmonic, in 1 of 200 FreePats notes).
+    ``precision="float32"`` asks for the float32 FFT at any length: for descriptors
+    that floor every level far above its rounding noise (the default embedder's
+    families floor at 50-60 dB below the frame's or note's peak), at about 1.4x the
+    speed of the float64 2048-point transform.
 
     Parameters
     ----------
@@ -80,6 +85,9 @@ def stft_magnitude(stack: np.ndarray, n_fft: int, hop_length: int, window="hann"
         FFT length and frame advance in samples.
     window : str or tuple, default="hann"
         As :func:`scipy.signal.get_window`.
+    precision : {None, "float32", "float64"}, default=None
+        Precision of the windowed frames and the FFT. ``None``: float64 below 4096
+        samples, float32 from 4096 (see above).
 
     Returns
     -------
@@ -108,7 +116,12 @@ def stft_magnitude(stack: np.ndarray, n_fft: int, hop_length: int, window="hann"
     pad = n_fft // 2
     padded = np.pad(stack, ((0, 0), (pad, pad)))
     frames = np.lib.stride_tricks.sliding_window_view(padded, n_fft, axis=-1)[:, ::hop_length]
-    precision = np.float32 if n_fft >= _FLOAT32_FFT_FROM else np.float64
+    if precision is None:
+        precision = np.float32 if n_fft >= _FLOAT32_FFT_FROM else np.float64
+    elif precision in ("float32", "float64"):
+        precision = np.dtype(precision).type
+    else:
+        raise ValueError(f"precision must be None, 'float32' or 'float64', got {precision!r}")
     w = _window(window, n_fft).astype(precision, copy=False)
     out = np.empty((len(stack), n_fft // 2 + 1, frames.shape[1]), dtype=np.float32)
     # One windowed-frames buffer for the whole stack (fresh megabyte-sized arrays

@@ -21,6 +21,7 @@ from ._base import (
     DescriptorFamily,
     F0DescriptorFamily,
     _check_window,
+    _fft_precision,
     _hashable,
     onset_analysis,
 )
@@ -158,7 +159,8 @@ class _TrackHarmonics(DescriptorFamily):
         _check_window(self.window, self.n_fft)
 
     def _stft(self) -> STFT:
-        return STFT(self.n_fft, self.hop_length, _hashable(self.window))
+        return STFT(self.n_fft, self.hop_length, _hashable(self.window),
+                    _fft_precision(self.floor_db))
 
     def _track(self) -> F0Track:
         return F0Track(stft=self._stft(), fmin=float(self.fmin), fmax=float(self.fmax),
@@ -169,7 +171,8 @@ class _TrackHarmonics(DescriptorFamily):
                                 float(self.band_limit))
 
     def _split(self, energies: np.ndarray):
-        """(energy, in_band, total, band_energy) of one clip's HarmonicEnergies rows."""
+        """(energy, in_band, total, band_energy) of HarmonicEnergies rows (one clip's, or
+        the frames of several side by side)."""
         K = self.n_harmonics
         return energies[:K], energies[K:2 * K] > 0, energies[2 * K], energies[2 * K + 1:]
 
@@ -303,12 +306,17 @@ class FrameHarmonics(_TrackHarmonics):
         rows : ndarray of shape (n_clips, n_features_out)
         """
         sounding = energy > energy.max(axis=-1, keepdims=True) * 10.0 ** (-self.active_db / 10)
+        # every frame is described on its own: the frames of all clips in one call
+        n_clips, n_rows, n_frames = energies.shape
+        side_by_side = energies.transpose(1, 0, 2).reshape(n_rows, n_clips * n_frames)
+        described = harmonic_descriptors_from_energies(
+            *self._split(side_by_side), floor_db=self.floor_db).reshape(-1, n_clips, n_frames)
         rows = []
-        for e, (f0, voicing), active in zip(energies, track, sounding, strict=True):
+        for i, ((f0, voicing), active) in enumerate(zip(track, sounding, strict=True)):
             if not active.any():  # silence: every frame counts, none is voiced
                 active = np.ones_like(active)
             voiced = active & np.isfinite(f0)
-            D = harmonic_descriptors_from_energies(*self._split(e), floor_db=self.floor_db)
+            D = described[:, i]
             if voiced.any():
                 pooled = pool_frames(D, self.pooling, mask=voiced)
             else:  # no voiced frame: the descriptors of a flat spectrum without harmonics
