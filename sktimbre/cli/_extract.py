@@ -38,9 +38,11 @@ def workers(n_jobs: int, n_files: int) -> int:
 
 
 def chunk_size(n_workers: int) -> int:
-    """Files per call: small in-process (the bar moves every second or so), a few
-    dozen per worker in parallel (each call is split among the workers)."""
-    return 32 if n_workers == 1 else 64 * n_workers
+    """Files per call: small in-process (the bar moves every second or so), 256 per
+    worker in parallel (each call is split among the workers, and has a fixed cost:
+    on 4,982 files, -j 2 took 34.7 s in calls of 64 per worker, 27.1 s in calls of
+    256, against 39.0 s for -j 1)."""
+    return 32 if n_workers == 1 else 256 * n_workers
 
 
 def prepare(embedder, n_jobs: int, n_files: int) -> int:
