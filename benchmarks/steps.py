@@ -26,22 +26,6 @@ from collections import defaultdict
 import numpy as np
 
 
-def _declared(families):
-    """Every analysis the families need, inputs first."""
-    found = []
-
-    def visit(analysis):
-        if analysis not in found:
-            for required in analysis.requires():
-                visit(required)
-            found.append(analysis)
-
-    for family in families:
-        for analysis in family.required_analyses().values():
-            visit(analysis)
-    return found
-
-
 def _label(analysis) -> str:
     """A short name of an analysis: its class, and the family for frame descriptors."""
     name = type(analysis).__name__
@@ -113,7 +97,7 @@ def main(argv=None) -> int:
     from threadpoolctl import threadpool_limits
 
     from sktimbre import load_pretrained_embedder
-    from sktimbre.frontend import DecodeSettings
+    from sktimbre.frontend import DecodeSettings, declared_analyses
 
     with open(os.path.join(args.data_dir, "manifest.csv"), newline="") as f:
         rows = list(csv.DictReader(f))
@@ -124,7 +108,7 @@ def main(argv=None) -> int:
     settings = DecodeSettings(sr=frontend.sr, trim_db=frontend.trim_db,
                               max_duration=frontend.max_duration)
     families = list(union.transformer_list)
-    analyses = _declared([family for _, family in families])
+    analyses = declared_analyses([family for _, family in families])
 
     best, best_total = None, np.inf
     with threadpool_limits(limits=args.threads):

@@ -749,10 +749,11 @@ def frame_harmonic_energies(S, *, sr, n_fft, f0, n_harmonics=DEFAULT_N_HARMONICS
 
 def stacked_harmonic_energies(S, *, sr, n_fft, f0, n_harmonics=DEFAULT_N_HARMONICS,
                               n_bands=DEFAULT_N_BANDS, band_limit=8000.0, search=0.1):
-    """:func:`frame_harmonic_energies` of a stack of clips, their voiced frames at once.
+    """:func:`frame_harmonic_energies` of every clip of a stack, as stacked arrays.
 
     The voiced frames of each clip are described together (in blocks, to bound the
-    working memory of a long take).
+    working memory of a long take); what the
+    :class:`~sktimbre.frontend.HarmonicEnergies` analysis computes.
 
     Parameters
     ----------

@@ -122,8 +122,28 @@ def describe_batch(batch: ClipBatch, families: Sequence) -> list[np.ndarray]:
     return blocks
 
 
-def _declared(families: Sequence) -> list[Analysis]:
-    """Every analysis the families declare, and those they are computed from."""
+def declared_analyses(families: Sequence) -> list[Analysis]:
+    """Every analysis the families declare, and those they are computed from, inputs first.
+
+    What the executor computes for one chunk of clips, each analysis once, in an
+    order in which every analysis comes after the ones it requires.
+
+    Parameters
+    ----------
+    families : sequence of DescriptorFamily
+
+    Returns
+    -------
+    analyses : list of Analysis
+        Without repetitions.
+
+    Examples
+    --------
+    >>> from sktimbre import MFCC, SpectralContrast
+    >>> from sktimbre.frontend import declared_analyses
+    >>> [type(a).__name__ for a in declared_analyses([MFCC(), SpectralContrast()])]
+    ['STFT', 'MelSpectrogram', 'FrameDescriptors', 'FrameEnergy', 'FrameDescriptors']
+    """
     found: list[Analysis] = []
 
     def visit(analysis):
@@ -140,7 +160,7 @@ def _declared(families: Sequence) -> list[Analysis]:
 
 def _refuse_oversized(batch: ClipBatch, families: Sequence) -> None:
     """Refuse, before computing anything, the clips whose analyses would not fit the budget."""
-    analyses = _declared(families)
+    analyses = declared_analyses(families)
     for i, clip in enumerate(batch.clips):
         if clip is None:
             continue
