@@ -96,3 +96,15 @@ def wav_files(tmp_path, tones):
             sf.write(path, y, SR)
         paths.append(str(path))
     return paths
+
+
+@pytest.fixture(scope="module")
+def one_openmp_thread():
+    """t-SNE and KMeans on one thread: under pytest -n 2 on two cores, more OpenMP
+    threads than cores spin against each other (5x slower here). Modules that fit
+    maps use it with ``pytestmark = pytest.mark.usefixtures("one_openmp_thread")``."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="openmp"):
+        yield
+

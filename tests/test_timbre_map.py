@@ -10,11 +10,13 @@ import urllib.request
 import numpy as np
 import pytest
 import soundfile as sf
-from threadpoolctl import threadpool_limits
 
 from sktimbre import TimbreIndex
 from sktimbre.datasets import make_notes
 from sktimbre.timbre_map import build_map_html, map_layout, write_map
+
+# t-SNE and KMeans on one OpenMP thread (conftest.one_openmp_thread)
+pytestmark = pytest.mark.usefixtures("one_openmp_thread")
 
 
 def _data(page: str) -> dict:
@@ -25,14 +27,6 @@ def _data(page: str) -> dict:
 
 def _floats(text: str) -> np.ndarray:
     return np.frombuffer(base64.b64decode(text), dtype="<f4")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_openmp_thread():
-    """t-SNE and KMeans on one thread: under pytest -n 2 on two cores, more OpenMP
-    threads than cores spin against each other (5x slower here)."""
-    with threadpool_limits(limits=1, user_api="openmp"):
-        yield
 
 
 @pytest.fixture(scope="module")

@@ -14,11 +14,13 @@ import tempfile
 import numpy as np
 import pytest
 import soundfile as sf
-from threadpoolctl import threadpool_limits
 
 from sktimbre import TimbreIndex
 from sktimbre.datasets import make_notes
 from sktimbre.timbre_map import write_map
+
+# t-SNE and KMeans on one OpenMP thread (conftest.one_openmp_thread)
+pytestmark = pytest.mark.usefixtures("one_openmp_thread")
 
 CHROMIUM = next(filter(None, map(shutil.which, ("chromium", "chromium-browser",
                                                  "google-chrome"))), None)
@@ -64,14 +66,6 @@ def browser():
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_openmp_thread():
-    """t-SNE and KMeans on one thread: under pytest -n 2 on two cores, more OpenMP
-    threads than cores spin against each other (5x slower here)."""
-    with threadpool_limits(limits=1, user_api="openmp"):
-        yield
 
 
 @pytest.fixture(scope="module")
