@@ -370,9 +370,10 @@ def _check_range(arr: np.ndarray) -> None:
     """Reject non-finite and absurdly large samples, before any cast to float32."""
     if not arr.size or arr.dtype.kind not in "iuf":
         return
-    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+    high, low = float(arr.max()), float(arr.min())  # NaN propagates to both
+    if not (math.isfinite(high) and math.isfinite(low)):
         raise ValueError("contains NaN or infinite samples")
-    peak = max(abs(float(arr.max())), abs(float(arr.min())))
+    peak = max(abs(high), abs(low))
     if peak > _MAX_ABS:
         raise ValueError(_too_large(peak))
 
@@ -462,11 +463,11 @@ def load_clip(item, *, sr: int = 22050, index: int = 0,
     try:
         if _is_path(item):
             y = _decode_file(os.fspath(item), sr, max_duration)
+            _check_range(y)
         else:
-            y = _check_samples(item)
+            y = _check_samples(item)  # range checked before the cast to float32
         if y.size == 0:
             raise ValueError("is empty (0 samples)")
-        _check_range(y)
         if max_duration is not None and len(y) > max_duration * sr:
             raise ValueError(_too_long(len(y) / sr, max_duration))
     except _NonNumeric as exc:

@@ -68,19 +68,20 @@ def _central_moment_ratio(F, order):
     return np.where(flat, 0.0 if order == 3 else 3.0, out)
 
 
+# Statistics over the selected frames of a mask, the others set to NaN ("mean", "min"
+# and "max" are computed without that copy, the moments by weights).
 _NAN_STAT_FUNCTIONS = {
-    "mean": lambda F: np.nanmean(F, axis=-1),
     "std": lambda F: np.nanstd(F, axis=-1),
     "median": lambda F: np.nanmedian(F, axis=-1),
     "iqr": lambda F: np.subtract(*np.nanpercentile(F, [75, 25], axis=-1)),
-    "min": lambda F: np.nanmin(F, axis=-1),
-    "max": lambda F: np.nanmax(F, axis=-1),
 }
 
 _STAT_FUNCTIONS = {
     "mean": lambda F: F.mean(axis=-1),
     "std": lambda F: F.std(axis=-1),
-    "median": lambda F: np.median(F, axis=-1),
+    # np.median is the mean of the middle values: with one or two, that mean (at a
+    # fraction of np.median's cost, which one-note clips pay on every call)
+    "median": lambda F: F.mean(axis=-1) if F.shape[-1] <= 2 else np.median(F, axis=-1),
     "iqr": lambda F: np.subtract(*np.percentile(F, [75, 25], axis=-1)),
     "min": lambda F: F.min(axis=-1),
     "max": lambda F: F.max(axis=-1),
@@ -126,15 +127,24 @@ def pool_frames(
         return np.concatenate([_STAT_FUNCTIONS[s](F) for s in stats], axis=-1)
     mask = np.asarray(mask, dtype=bool)
     mask = mask | ~mask.any(axis=-1, keepdims=True)  # an all-silent clip keeps every frame
-    masked = np.where(mask[..., None, :], F, np.nan)
+    selected = mask[..., None, :]
+    masked = None  # NaN in place of the frames left out, for the order statistics only
     pooled = []
     for stat in stats:
-        if stat in _NAN_STAT_FUNCTIONS:
+        if stat == "mean":  # np.nanmean's sum and count, without the NaN copy
+            total = np.where(selected, F, 0.0).sum(axis=-1)
+            pooled.append(total / mask.sum(axis=-1, dtype=np.intp)[..., None])
+        elif stat in ("min", "max"):
+            fill = np.inf if stat == "min" else -np.inf
+            pooled.append(getattr(np.where(selected, F, fill), stat)(axis=-1))
+        elif stat in _NAN_STAT_FUNCTIONS:
+            if masked is None:
+                masked = np.where(selected, F, np.nan)
             pooled.append(_NAN_STAT_FUNCTIONS[stat](masked))
         else:  # moments: centre on the masked mean, weight frames by the mask
-            w = mask[..., None, :].astype(np.float64)
+            w = selected.astype(np.float64)
             n = w.sum(axis=-1)
-            mu = (w * np.nan_to_num(masked)).sum(axis=-1) / n
+            mu = np.where(selected, F, 0.0).sum(axis=-1) / n
             dev = np.where(w > 0, F - mu[..., None], 0.0)
             var = (dev**2).sum(axis=-1) / n
             order = 3 if stat == "skew" else 4

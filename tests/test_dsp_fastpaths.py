@@ -37,21 +37,22 @@ def test_delta_memory_is_linear_in_the_number_of_frames():
 @pytest.mark.parametrize("n_bins", [1, 3, 7, 513, 1025])
 @pytest.mark.parametrize("rho", [0.05, 0.5, 0.85, 0.95, 0.999])
 def test_blockwise_rolloff_matches_cumsum(n_bins, rho):
-    energy = np.random.default_rng(n_bins).gamma(0.3, 1.0, size=(3, n_bins, 40)) ** 4
-    energy[0, :, 3] = 0.0  # silent frame
-    energy[1, n_bins // 2 :, 5] = 0.0  # band-limited frame
+    magnitude = np.random.default_rng(n_bins).gamma(0.3, 1.0, size=(3, n_bins, 40)) ** 2
+    magnitude[0, :, 3] = 0.0  # silent frame
+    magnitude[1, n_bins // 2 :, 5] = 0.0  # band-limited frame
+    energy = np.square(magnitude)
     cumulative = np.cumsum(energy, axis=-2)
     want = np.minimum((cumulative < rho * cumulative[..., -1:, :]).sum(axis=-2), n_bins - 1)
-    got, total = _rolloff_bins(energy, rho)
+    got, total = _rolloff_bins(magnitude, rho)
     np.testing.assert_array_equal(got, want)
     np.testing.assert_allclose(total, energy.sum(axis=-2), rtol=1e-12)
 
 
 def test_rolloff_of_one_is_the_last_bin_with_energy():
-    energy = np.zeros((1025, 3))
-    energy[10:200, 0] = np.random.default_rng(0).random(190) ** 8  # tiny values at the end
-    energy[:, 1] = 1.0
-    got, _ = _rolloff_bins(energy, 1.0)
+    magnitude = np.zeros((1025, 3))
+    magnitude[10:200, 0] = np.random.default_rng(0).random(190) ** 4  # tiny values at the end
+    magnitude[:, 1] = 1.0
+    got, _ = _rolloff_bins(magnitude, 1.0)
     assert got.tolist() == [199, 1024, 0]
 
 
@@ -129,21 +130,6 @@ def test_floored_families_share_one_float32_stft_and_unfloored_ones_keep_float64
                                                                      "float32")}
 
 
-def test_f0_salience_pools_cells_as_reduceat_does():
-    from sktimbre._dsp.pitch import _salience, _track_plan
-
-    S = np.random.default_rng(4).random((1025, 300)).astype(np.float32) ** 4
-    plan = _track_plan(1025, 22050 / 2048, 27.5, 2200.0, 8000.0)
-    X = np.sqrt(S[: plan.n_read] / S[: plan.n_read].max(axis=0))
-    # the straightforward computation the row-by-row cell maxima replace
-    pooled = np.maximum.reduceat(X, plan.starts, axis=0)
-    pooled[plan.empty] = X[plan.below] * (1 - plan.frac) + X[plan.below + 1] * plan.frac
-    from scipy.ndimage import maximum_filter1d
-
-    want = (plan.comb @ maximum_filter1d(pooled, 3, axis=0, mode="nearest")) / plan.norm
-    np.testing.assert_array_equal(_salience(X, plan), want)
-
-
 def test_stacked_harmonic_energies_are_those_of_each_frame_alone():
     from sktimbre._dsp.harmonic import _frame_energies, stacked_harmonic_energies
 
@@ -164,3 +150,109 @@ def test_stacked_harmonic_energies_are_those_of_each_frame_alone():
             np.testing.assert_array_equal(in_band[c, :, t], b[:, 0])
             assert total[c, t] == tot[0]
             np.testing.assert_array_equal(bands[c, :, t], band[:, 0])
+
+
+def _spectra(n_clips=3, n_bins=744, n_frames=30, seed=0):
+    """Magnitude spectra with a silent frame and a frame whose peak lies in bin 0."""
+    S = np.random.default_rng(seed).gamma(0.3, 1.0, size=(n_clips, n_bins, n_frames)) ** 3
+    S = S.astype(np.float32)
+    S[0, :, 4] = 0.0
+    S[1, 0, 7] = 50.0 * S[1, :, 7].max()  # a DC peak: the floor is above the rest
+    return S
+
+
+def test_shape_floor_is_floor_relative_without_the_copy():
+    from sktimbre._dsp.shape import spectral_shape
+    from sktimbre._dsp.silence import floor_relative
+
+    S = _spectra()
+    freqs = np.fft.rfftfreq(2048, 1 / 22050)[:744]
+    for floor_db in (20.0, 50.0, 120.0):  # 120: below the flatness floor
+        want = spectral_shape(floor_relative(S, floor_db)[:, 2:], freqs[2:], log_frequency=True)
+        floor = S.max(axis=-2) * 10.0 ** (-floor_db / 20.0)  # the whole band's peak
+        got = spectral_shape(S[:, 2:], freqs[2:], log_frequency=True, floor=floor)
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
+
+
+def test_contrast_floor_is_floor_relative_without_the_copy():
+    from sktimbre._dsp.contrast import spectral_contrast
+    from sktimbre._dsp.silence import floor_relative
+
+    S = _spectra()
+    for floor_db in (20.0, 50.0):
+        want = spectral_contrast(floor_relative(S, floor_db), sr=22050, n_fft=2048)
+        got = spectral_contrast(S, sr=22050, n_fft=2048,
+                                floor=S.max(axis=-2) * 10.0 ** (-floor_db / 20.0))
+        np.testing.assert_array_equal(got, want)
+
+
+def test_contrast_of_one_bin_quantiles_is_the_band_extremes():
+    # bands whose quantile is a single bin take min and max, not a sort
+    from sktimbre._dsp.contrast import spectral_contrast
+
+    S = _spectra(n_bins=1025)
+    got = spectral_contrast(S, sr=22050, n_fft=2048, quantile=0.001, linear=True)
+    want = librosa.feature.spectral_contrast(S=S[2], sr=22050, quantile=0.001, linear=True)
+    np.testing.assert_allclose(got[2, :, :], want[:, :], rtol=1e-5)
+
+
+def test_mel_power_of_the_band_below_fmax_is_that_of_the_whole_stft():
+    from sktimbre._dsp.mel import mel_power
+
+    S = np.abs(np.random.default_rng(0).normal(size=(2, 1025, 6))).astype(np.float32)
+    whole = S.copy()
+    whole[:, 744:] = 0.0
+    want = mel_power(whole, 22050, 2048, 64, 0.0, 8000.0)
+    np.testing.assert_array_equal(mel_power(S[:, :744], 22050, 2048, 64, 0.0, 8000.0), want)
+    with pytest.raises(ValueError, match="read bins above"):
+        mel_power(S[:, :700], 22050, 2048, 64, 0.0, 8000.0)
+
+
+def test_median_of_three_selects_as_a_sort_does():
+    from sktimbre._dsp.onsets import _median3
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(5, 60))
+    x[rng.random(x.shape) < 0.4] = np.nan
+    x[:, ::7] = 1.0  # ties
+    w = np.sort(np.lib.stride_tricks.sliding_window_view(x, 3, axis=-1), axis=-1)
+    n = np.isfinite(w).sum(axis=-1)
+    want = np.where(n == 3, w[..., 1], np.where(n == 2, 0.5 * (w[..., 0] + w[..., 1]), np.nan))
+    np.testing.assert_array_equal(_median3(x), want)
+
+
+def test_onset_flags_of_a_stack_are_those_of_each_clip():
+    from sktimbre._dsp.onsets import detect_onsets, onset_flags
+
+    rng = np.random.default_rng(4)
+    M = np.full((3, 16, 80), 1e-3)
+    for clip, starts in enumerate([(5, 40), (12,), (3, 30, 60)]):
+        for start in starts:
+            M[clip, :, start:start + 15] += rng.uniform(0.5, 2.0) * np.exp(-np.arange(15) / 5.0)
+    f0 = np.full((3, 80), 220.0)
+    f0[2, 50:] = 330.0  # a legato change
+    f0[1, :10] = np.nan
+    flags = onset_flags(M, sr=22050, hop_length=512, f0=f0)
+    for clip in range(3):
+        np.testing.assert_array_equal(
+            np.flatnonzero(flags[clip]),
+            detect_onsets(M[clip], sr=22050, hop_length=512, f0=f0[clip]))
+        alone = onset_flags(M[clip:clip + 1], sr=22050, hop_length=512, f0=f0[clip:clip + 1])
+        np.testing.assert_array_equal(alone[0], flags[clip])
+    # what the clip-by-clip detector found before onset_flags vectorised it
+    assert [np.flatnonzero(row).tolist() for row in flags] == [[5, 40], [12], [3, 30, 49, 60]]
+
+
+@pytest.mark.parametrize("n", [1, 100, 128, 129, 44100])
+@pytest.mark.parametrize("frame, hop", [(256, 128), (200, 64)])
+def test_note_levels_from_hop_blocks_match_a_cumulative_sum(n, frame, hop):
+    from sktimbre._dsp.onsets import _FLOOR_DB, _rms_db
+
+    y = (np.random.default_rng(n).normal(size=n) * np.exp(-np.arange(n) / 5000.0))
+    y = y.astype(np.float32)
+    c = np.concatenate([[0.0], np.cumsum(np.square(y, dtype=np.float64))])
+    centres = np.arange(0, n, hop)
+    energy = c[np.clip(centres + frame // 2, 0, n)] - c[np.clip(centres - frame // 2, 0, n)]
+    level = 10.0 * np.log10(np.maximum(energy / frame, 1e-30))
+    want = np.maximum(level - level.max(), _FLOOR_DB)
+    np.testing.assert_allclose(_rms_db(y, frame, hop), want, atol=1e-6)

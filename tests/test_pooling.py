@@ -19,6 +19,18 @@ def test_pool_frames_matches_numpy_and_scipy():
     np.testing.assert_allclose(pool_frames(F[1], POOLING_STATISTICS), out[1])
 
 
+def test_masked_pooling_is_pooling_of_the_selected_frames():
+    rng = np.random.default_rng(1)
+    F = rng.normal(size=(4, 3, 30))
+    mask = rng.random((4, 30)) < 0.4
+    mask[2] = False  # no frame selected: every frame is pooled
+    out = pool_frames(F, POOLING_STATISTICS, mask=mask)
+    for clip in range(4):
+        frames = F[clip][:, mask[clip]] if mask[clip].any() else F[clip]
+        np.testing.assert_allclose(out[clip], pool_frames(frames, POOLING_STATISTICS),
+                                   rtol=1e-12, atol=1e-12)
+
+
 def test_constant_descriptor_pools_to_finite_values():
     out = pool_frames(np.ones((2, 7)), ["skew", "kurtosis", "std"])
     np.testing.assert_array_equal(out, [0, 0, 3, 3, 0, 0])

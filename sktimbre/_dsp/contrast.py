@@ -12,8 +12,8 @@ __all__ = ["spectral_contrast"]
 
 
 def spectral_contrast(S: np.ndarray, *, sr: int, n_fft: int, fmin: float = 200.0,
-                      n_bands: int = 6, quantile: float = 0.02,
-                      linear: bool = False) -> np.ndarray:
+                      n_bands: int = 6, quantile: float = 0.02, linear: bool = False,
+                      floor: np.ndarray | None = None) -> np.ndarray:
     r"""Spectral contrast per octave band and frame, as :func:`librosa.feature.spectral_contrast`.
 
     Bands: the first from 0 Hz to ``fmin``, then ``n_bands`` octaves from ``fmin``
@@ -40,6 +40,11 @@ def spectral_contrast(S: np.ndarray, *, sr: int, n_fft: int, fmin: float = 200.0
         Fraction of a band's bins defining its peak and valley.
     linear : bool, default=False
         Linear instead of dB difference.
+    floor : ndarray of shape (..., n_frames), optional
+        The lowest magnitude of each frame: smaller magnitudes are raised to it, as
+        :func:`sktimbre._dsp.silence.floor_relative` does. Raising is monotone, so
+        it is applied to the selected peak and valley magnitudes only, not to a
+        copy of ``S``.
 
     Returns
     -------
@@ -73,11 +78,19 @@ def spectral_contrast(S: np.ndarray, *, sr: int, n_fft: int, fmin: float = 200.0
         )
     shape = S.shape[:-2] + (n_bands + 1, S.shape[-1])
     peak, valley = np.zeros(shape), np.zeros(shape)
+    if floor is not None:
+        floor = np.asarray(floor)[..., None, :]
     for k, (lo, hi, q) in enumerate(_band_rows(sr, n_fft, fmin, n_bands, quantile, n_rows)):
-        # the whole stack at once (np.partition is slower here than a sort)
-        part = np.sort(S[..., lo:hi, :], axis=-2)
-        valley[..., k, :] = part[..., :q, :].mean(axis=-2)
-        peak[..., k, :] = part[..., -q:, :].mean(axis=-2)
+        band = S[..., lo:hi, :]
+        if q == 1:  # the band's extremes
+            low, high = band.min(axis=-2, keepdims=True), band.max(axis=-2, keepdims=True)
+        else:  # the whole stack at once (np.partition is slower here than a sort)
+            part = np.sort(band, axis=-2)
+            low, high = part[..., :q, :], part[..., -q:, :]
+        if floor is not None:
+            low, high = np.maximum(low, floor), np.maximum(high, floor)
+        valley[..., k, :] = low.mean(axis=-2)
+        peak[..., k, :] = high.mean(axis=-2)
     if linear:
         return peak - valley
     # the dB floor (top_db) is set per clip, as librosa does on each clip

@@ -656,9 +656,11 @@ def _default_vector(n_harmonics, n_bands):
 
 # -- frame-wise: every frame with its own f0 (an instrument playing a melody) ---------
 
-# Frames described at once in frame_harmonic_energies: bounds the working memory of a
-# long take (each block holds a few float64 arrays of its frames' bins).
+# Frames described at once in stacked_harmonic_energies: bounds the working memory of a
+# long take (each block holds the float64 cumulative power of its frames' bins).
 _FRAME_BLOCK = 2048
+# Bins summed one after the other in the cumulative power spectrum (see _cumulative_power).
+_CUMSUM_BLOCK = 16
 
 
 def frame_harmonic_names(n_harmonics=DEFAULT_N_HARMONICS, n_bands=DEFAULT_N_BANDS) -> list[str]:
@@ -751,8 +753,8 @@ def stacked_harmonic_energies(S, *, sr, n_fft, f0, n_harmonics=DEFAULT_N_HARMONI
                               n_bands=DEFAULT_N_BANDS, band_limit=8000.0, search=0.1):
     """:func:`frame_harmonic_energies` of every clip of a stack, as stacked arrays.
 
-    The voiced frames of each clip are described together (in blocks, to bound the
-    working memory of a long take); what the
+    The frames of several clips are described together (in blocks of at most 2048
+    frames, to bound the working memory of a long take); what the
     :class:`~sktimbre.frontend.HarmonicEnergies` analysis computes.
 
     Parameters
@@ -800,53 +802,115 @@ def stacked_harmonic_energies(S, *, sr, n_fft, f0, n_harmonics=DEFAULT_N_HARMONI
     f0 = np.asarray(f0, dtype=np.float64)
     with np.errstate(invalid="ignore"):
         voiced = np.isfinite(f0) & (f0 > 0) & (f0 < (n_read - 2) * df)
-    # clip by clip: the peak search spans the widest f0 of a block, so blocks of one
-    # clip (one register) search narrower windows than blocks mixing clips
-    for c in range(n_clips):
-        voiced_frames = np.flatnonzero(voiced[c])
-        for start in range(0, voiced_frames.size, _FRAME_BLOCK):
-            cols = voiced_frames[start:start + _FRAME_BLOCK]
-            e, b, tot, bands = _frame_energies(S[c][:n_read, cols], f0[c, cols], df,
-                                               n_harmonics, n_bands, search)
-            energy[c][:, cols], in_band[c][:, cols] = e, b
-            total[c][cols], band_energy[c][:, cols] = tot, bands
+    f0 = np.where(voiced, f0, np.nan)
+    # whole clips at once, or stretches of one long clip: at most _FRAME_BLOCK frames
+    clips, span = max(1, _FRAME_BLOCK // max(n_frames, 1)), max(1, min(n_frames, _FRAME_BLOCK))
+    for c in range(0, n_clips, clips):
+        for t in range(0, n_frames, span):
+            if voiced[c:c + clips, t:t + span].any():
+                block = np.s_[c:c + clips, :, t:t + span]
+                (energy[block], in_band[block], total[c:c + clips, t:t + span],
+                 band_energy[block]) = _frame_energies(
+                    S[c:c + clips, :n_read, t:t + span], f0[c:c + clips, t:t + span], df,
+                    n_harmonics, n_bands, search)
     return energy, in_band, total, band_energy
 
 
 def _frame_energies(S, f0, df, n_harmonics, n_bands, search):
-    """:func:`frame_harmonic_energies` of voiced frames ``S`` (n_read, n) with f0 ``f0``."""
-    n_read, n = S.shape
-    P = np.square(S, dtype=np.float64)
+    """:func:`frame_harmonic_energies` of frames ``S`` (n_read, n), or of a stack of them
+    (n_clips, n_read, n), with f0 ``f0`` ((n,) or (n_clips, n); NaN where unvoiced, else
+    below bin n_read - 2)."""
+    single = S.ndim == 2
+    S, f0 = (S[None], f0[None]) if single else (S, f0)
+    n_clips, n_read, n = S.shape
+    energy = np.zeros((n_clips, n_harmonics, n))
+    in_band = np.zeros((n_clips, n_harmonics, n), dtype=bool)
+    total = np.zeros((n_clips, n))
+    bands = np.zeros((n_clips, n_bands, n))
+    voiced = np.isfinite(f0)
     k = np.arange(1, n_harmonics + 1)[:, None]
-    centre = k * f0 / df  # (K, n) in bins
-    in_band = centre < n_read - 2
-    half = np.clip(np.rint(search * f0 / df), 1, None)  # (n,)
-    width = int(half.max())
-    offsets = np.arange(-width, width + 1)
-    window = np.clip(np.rint(centre)[:, None, :] + offsets[None, :, None], 1, n_read - 2)
-    window = window.astype(np.intp)  # (K, W, n)
-    frames = np.arange(n)
-    values = np.where(np.abs(offsets)[None, :, None] <= half, P[window, frames], -1.0)
-    peak = np.take_along_axis(window, values.argmax(axis=1)[:, None, :], axis=1)[:, 0]
-    energy = np.where(in_band, P[peak - 1, frames] + P[peak, frames] + P[peak + 1, frames],
-                      0.0)
+    # clip by clip: the peak search spans the widest f0 searched at once, so one clip
+    # (one register) searches narrower windows than several
+    for c in np.flatnonzero(voiced.any(axis=1)):
+        frames = np.flatnonzero(voiced[c])
+        centre = k * f0[c, frames] / df  # (K, n_voiced) in bins
+        half = np.clip(np.rint(search * f0[c, frames] / df), 1, None)
+        width = int(half.max())
+        # offsets beyond a frame's own half-width repeat its edge bin, after it: the
+        # first maximum of the window is still at the same bin
+        reach = np.clip(np.arange(-width, width + 1), -half[:, None], half[:, None])
+        window = np.clip(np.rint(centre)[:, :, None] + reach, 1, n_read - 2).astype(np.intp)
+        window *= n
+        window += frames[:, None]  # (K, n_voiced, W), flat indices into the clip's bins
+        # the largest magnitude is the largest power (squares of float32 are exact)
+        spectrum = S[c].ravel()
+        at = np.take_along_axis(window, spectrum[window].argmax(axis=-1)[..., None], axis=-1)
+        at = at[..., 0]
+        power = [np.square(spectrum[at + step], dtype=np.float64) for step in (-n, 0, n)]
+        in_band[c][:, frames] = centre < n_read - 2
+        energy[c][:, frames] = np.where(in_band[c][:, frames], power[0] + power[1] + power[2],
+                                        0.0)
     # Energies between frequency edges, with each bin spread uniformly over +-df/2:
     # the cumulative power read (interpolated) at every edge of every frame at once --
     # the band edges f0 2^((b - 1/2)/3), contiguous, and the two edges of the total.
-    cumulative = np.empty((n_read + 1, n))
-    cumulative[0] = 0.0
-    np.cumsum(P, axis=0, out=cumulative[1:])
+    clip, frame = np.nonzero(voiced)
+    f = f0[clip, frame]
     b = np.arange(n_bands + 1)[:, None]
-    edges_hz = np.vstack([f0 * 2.0 ** ((b - 0.5) / BANDS_PER_OCTAVE),
-                          [0.5 * f0, (n_harmonics + 0.5) * f0]])
+    edges_hz = np.vstack([f * 2.0 ** ((b - 0.5) / BANDS_PER_OCTAVE),
+                          [0.5 * f, (n_harmonics + 0.5) * f]])
     position = np.minimum(np.maximum(edges_hz / df + 0.5, 0.0), n_read)
     i = np.minimum(position.astype(np.intp), n_read - 1)
     frac = position - i
-    at = cumulative[i, frames] * (1.0 - frac) + cumulative[i + 1, frames] * frac
-    bands = np.maximum(np.diff(at[: n_bands + 1], axis=0), 0.0)
-    bands = np.where(edges_hz[:n_bands] < (n_read - 1) * df, bands, 0.0)
-    total = np.maximum(at[n_bands + 2] - at[n_bands + 1], 0.0)
+    within, before = _cumulative_power(S)
+    _, n_blocks, n_columns = within.shape
+    column = clip * n + frame
+
+    def below(edge):  # the power of the bins below bin ``edge``, in each voiced frame
+        block = np.minimum(edge // _CUMSUM_BLOCK, n_blocks - 1)
+        row = edge - block * _CUMSUM_BLOCK
+        return (within.ravel()[(row * n_blocks + block) * n_columns + column]
+                + before.ravel()[block * n_columns + column])
+
+    at = below(i) * (1.0 - frac) + below(i + 1) * frac
+    bands[clip, :, frame] = np.where(edges_hz[:n_bands] < (n_read - 1) * df,
+                                     np.maximum(np.diff(at[: n_bands + 1], axis=0), 0.0),
+                                     0.0).T
+    total[clip, frame] = np.maximum(at[n_bands + 2] - at[n_bands + 1], 0.0)
+    if single:
+        return energy[0], in_band[0], total[0], bands[0]
     return energy, in_band, total, bands
+
+
+def _cumulative_power(S):
+    """The power of a stack of spectra summed over the bins below each bin, every frame at once.
+
+    ``S`` is (n_clips, n_read, n). With B = ``_CUMSUM_BLOCK``, returns ``within`` of
+    shape (B + 1, ceil(n_read / B), n_clips * n) and ``before`` of shape
+    (ceil(n_read / B), n_clips * n): the power of the bins below bin ``b * B + r`` is
+    ``within[r, b] + before[b]`` (the whole power from bin n_read on), column
+    ``c * n + t`` that of frame t of clip c. ``np.cumsum`` along the bins runs element
+    after element; here the B bins of every block are summed at once, one step per
+    bin (each step adds two separate whole arrays, in place), and ``before`` sums the
+    totals of the blocks below.
+    """
+    n_clips, n_read, n = S.shape
+    B = _CUMSUM_BLOCK
+    within = np.empty((B + 1, -(-n_read // B), n_clips * n))
+    rows = within.reshape(B + 1, -1, n_clips, n)
+    bins = S.transpose(1, 0, 2)
+    whole = n_read // B * B
+    np.square(bins[:whole].reshape(-1, B, n_clips, n).transpose(1, 0, 2, 3),
+              out=rows[1:, :whole // B], dtype=np.float64)
+    if whole < n_read:  # a last block, partly past the last bin
+        np.square(bins[whole:], out=rows[1:1 + n_read - whole, -1], dtype=np.float64)
+        rows[1 + n_read - whole:, -1] = 0.0
+    within[0] = 0.0
+    for r in range(1, B + 1):
+        within[r] += within[r - 1]
+    before = np.zeros_like(within[0])
+    for b in range(1, before.shape[0]):
+        np.add(before[b - 1], within[B, b - 1], out=before[b])
+    return within, before
 
 
 def harmonic_descriptors_from_energies(energy, in_band, total, band_energy, *,
@@ -888,6 +952,14 @@ def harmonic_descriptors_from_energies(energy, in_band, total, band_energy, *,
     """
     energy = np.asarray(energy, dtype=np.float64)
     n_harmonics, n_columns = energy.shape
+    if n_columns == 1:
+        # numpy sums a lone column pairwise but several ones row by row: describing it
+        # as one of two makes every column's result independent of how many are
+        # described together (and a clip's row independent of its batch)
+        pair = harmonic_descriptors_from_energies(
+            np.repeat(energy, 2, axis=1), np.repeat(in_band, 2, axis=1),
+            np.repeat(total, 2), np.repeat(band_energy, 2, axis=1), floor_db=floor_db)
+        return pair[:, :1]
     n_bands = band_energy.shape[0]
     strongest = energy.max(axis=0)
     ok = (strongest > 0) & np.any(in_band, axis=0)

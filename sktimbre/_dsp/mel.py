@@ -48,10 +48,14 @@ def mel_basis(sr: int, n_fft: int, n_mels: int, fmin: float, fmax: float | None)
 
 
 @lru_cache(maxsize=32)
-def _sparse_mel_basis(sr, n_fft, n_mels, fmin, fmax):
+def _sparse_mel_basis(sr, n_fft, n_mels, fmin, fmax, n_rows):
+    """The filterbank's first ``n_rows`` columns, sparse; ``None`` if a filter reads past them."""
     from scipy.sparse import csr_array
 
-    return csr_array(mel_basis(sr, n_fft, n_mels, fmin, fmax))
+    basis = mel_basis(sr, n_fft, n_mels, fmin, fmax)
+    if np.any(basis[:, n_rows:]):
+        return None
+    return csr_array(basis[:, :n_rows])
 
 
 def mel_power(S: np.ndarray, sr: int, n_fft: int, n_mels: int, fmin: float,
@@ -60,8 +64,9 @@ def mel_power(S: np.ndarray, sr: int, n_fft: int, n_mels: int, fmin: float,
 
     Parameters
     ----------
-    S : ndarray of shape (..., 1 + n_fft // 2, n_frames)
-        Magnitude STFT(s).
+    S : ndarray of shape (..., n_bins, n_frames)
+        Magnitude STFT(s): all ``1 + n_fft // 2`` bins, or the first ``n_bins`` if no
+        filter reaches above them (a band-limited STFT, up to ``fmax``).
     sr, n_fft, n_mels, fmin, fmax :
         As :func:`mel_basis`.
 
@@ -70,16 +75,26 @@ def mel_power(S: np.ndarray, sr: int, n_fft: int, n_mels: int, fmin: float,
     M : ndarray of float32, shape (..., n_mels, n_frames)
         ``mel_basis @ S**2`` per clip, as ``librosa.feature.melspectrogram(S=S**2)``.
 
+    Raises
+    ------
+    ValueError
+        If ``S`` lacks bins that a filter reads.
+
     Examples
     --------
     >>> import numpy as np
     >>> from sktimbre._dsp.mel import mel_power
     >>> mel_power(np.ones((2, 1025, 3), np.float32), 22050, 2048, 40, 0.0, None).shape
     (2, 40, 3)
+    >>> mel_power(np.ones((2, 744, 3), np.float32), 22050, 2048, 40, 0.0, 8000.0).shape
+    (2, 40, 3)
     """
     # Each mel filter spans a few bins: a sparse product is ~10x cheaper than a dense
     # one, and one product per clip keeps a clip's result independent of its stack.
-    basis = _sparse_mel_basis(sr, n_fft, n_mels, fmin, fmax)
+    basis = _sparse_mel_basis(sr, n_fft, n_mels, fmin, fmax, S.shape[-2])
+    if basis is None:
+        raise ValueError(f"S has {S.shape[-2]} frequency bins, but the mel filters up to "
+                         f"fmax={fmax} Hz read bins above them (n_fft={n_fft}, sr={sr})")
     P = np.square(S, dtype=np.float32)
     flat = P.reshape((-1,) + P.shape[-2:])
     out = np.empty((flat.shape[0], n_mels, P.shape[-1]), dtype=np.float32)

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["spectral_flux", "detect_onsets", "frames_since_onset", "note_envelope",
-           "NOTE_ENVELOPE_NAMES"]
+__all__ = ["spectral_flux", "detect_onsets", "onset_flags", "frames_since_onset",
+           "note_envelope", "NOTE_ENVELOPE_NAMES"]
 
 NOTE_ENVELOPE_NAMES = ("rise_db", "log_attack_time", "level_50ms_db", "level_100ms_db",
                        "level_150ms_db", "decay_slope_db_s")
@@ -40,14 +40,15 @@ def spectral_flux(M: np.ndarray, *, compression: float = 1000.0) -> np.ndarray:
 
     Parameters
     ----------
-    M : ndarray of shape (n_bands, n_frames)
-        Magnitude spectrogram (STFT bins, or the square root of mel power).
+    M : ndarray of shape (..., n_bands, n_frames)
+        Magnitude spectrogram (STFT bins, or the square root of mel power) of a clip,
+        or a stack of clips (each relative to its own maximum).
     compression : float, default=1000.0
         :math:`\gamma`.
 
     Returns
     -------
-    flux : ndarray of shape (n_frames,)
+    flux : ndarray of shape (..., n_frames)
 
     Examples
     --------
@@ -57,15 +58,25 @@ def spectral_flux(M: np.ndarray, *, compression: float = 1000.0) -> np.ndarray:
     >>> int(spectral_flux(M).argmax())
     3
     """
-    L = np.log1p(compression * M / max(float(M.max()), 1e-20))
-    return np.concatenate([[0.0], np.maximum(np.diff(L, axis=1), 0.0).mean(axis=0)])
+    M = np.asarray(M)
+    peak = np.maximum(M.max(axis=(-2, -1), keepdims=True), M.dtype.type(1e-20))
+    L = np.log1p(compression * M / peak)
+    rise = np.maximum(np.diff(L, axis=-1), 0.0).mean(axis=-2)
+    return np.concatenate([np.zeros(rise.shape[:-1] + (1,)), rise], axis=-1)
 
 
 def _median3(x: np.ndarray) -> np.ndarray:
-    """Median of the finite values of every window of 3 consecutive values (NaN if < 2)."""
-    w = np.sort(np.lib.stride_tricks.sliding_window_view(x, 3), axis=1)  # NaN sorts last
-    n = np.isfinite(w).sum(axis=1)
-    return np.where(n == 3, w[:, 1], np.where(n == 2, 0.5 * (w[:, 0] + w[:, 1]), np.nan))
+    """Median of the finite values of every window of 3 consecutive values (NaN if < 2).
+
+    Along the last axis. With three finite values the middle one is selected by
+    min/max (no sort); with two, their mean; NaN counts as missing.
+    """
+    a, b, c = x[..., :-2], x[..., 1:-1], x[..., 2:]
+    n = np.isfinite(a).astype(np.int8) + np.isfinite(b) + np.isfinite(c)
+    middle = np.maximum(np.minimum(a, b), np.minimum(np.maximum(a, b), c))
+    with np.errstate(invalid="ignore"):
+        low, high = np.fmin(np.fmin(a, b), c), np.fmax(np.fmax(a, b), c)
+    return np.where(n == 3, middle, np.where(n == 2, 0.5 * (low + high), np.nan))
 
 
 def detect_onsets(M: np.ndarray, *, sr: float, hop_length: int, f0=None, active=None,
@@ -102,6 +113,10 @@ def detect_onsets(M: np.ndarray, *, sr: float, hop_length: int, f0=None, active=
     onsets : ndarray of int
         Frame indices, increasing (at least one).
 
+    See Also
+    --------
+    onset_flags : The same for a stack of clips, as flags.
+
     Examples
     --------
     >>> import numpy as np
@@ -112,35 +127,76 @@ def detect_onsets(M: np.ndarray, *, sr: float, hop_length: int, f0=None, active=
     >>> detect_onsets(M, sr=22050, hop_length=512).tolist()
     [5, 20]
     """
+    M = np.asarray(M)
+    flags = onset_flags(M[None], sr=sr, hop_length=hop_length,
+                        f0=None if f0 is None else np.asarray(f0)[None],
+                        active=None if active is None else np.asarray(active)[None],
+                        delta=delta, wait=wait, pitch_jump=pitch_jump, rel_floor=rel_floor)
+    return np.flatnonzero(flags[0])
+
+
+def onset_flags(M: np.ndarray, *, sr: float, hop_length: int, f0=None, active=None,
+                delta: float = 2.0, wait: float = 0.08, pitch_jump: float = 0.6,
+                rel_floor: float = 0.2) -> np.ndarray:
+    """:func:`detect_onsets` for a stack of equal-length clips, as onset flags.
+
+    Parameters
+    ----------
+    M : ndarray of shape (n_clips, n_bands, n_frames)
+        Magnitude spectrograms.
+    sr, hop_length, delta, wait, pitch_jump, rel_floor
+        As in :func:`detect_onsets`.
+    f0 : ndarray of shape (n_clips, n_frames), optional
+        f0 of each frame in Hz, NaN where unvoiced.
+    active : ndarray of bool, shape (n_clips, n_frames), optional
+        The sounding frames (default: those within 60 dB of each clip's loudest).
+
+    Returns
+    -------
+    flags : ndarray of bool, shape (n_clips, n_frames)
+        True at each clip's onsets (at least one per clip).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktimbre._dsp.onsets import onset_flags
+    >>> M = np.full((2, 8, 40), 1e-3)
+    >>> M[0, :, 5:15] = M[1, :, 20:30] = 1.0
+    >>> [np.flatnonzero(row).tolist() for row in onset_flags(M, sr=22050, hop_length=512)]
+    [[5], [20]]
+    """
     from scipy.ndimage import maximum_filter1d, uniform_filter1d
 
-    n_frames = M.shape[1]
-    flux = spectral_flux(M)
-    mad = np.median(np.abs(flux - np.median(flux))) + 1e-12
-    local = uniform_filter1d(flux, 14, origin=-3, mode="nearest")
-    peaks = ((flux == maximum_filter1d(flux, 7, mode="nearest"))
-             & (flux > local + delta * 10.0 * mad) & (flux >= rel_floor * flux.max())
-             & (flux > 0))
-    candidates = set(np.flatnonzero(peaks).tolist())
+    n_clips, _, n_frames = M.shape
+    flux = spectral_flux(M)  # (n_clips, n_frames)
+    mad = np.median(np.abs(flux - np.median(flux, axis=-1, keepdims=True)), axis=-1,
+                    keepdims=True) + 1e-12
+    local = uniform_filter1d(flux, 14, axis=-1, origin=-3, mode="nearest")
+    candidates = ((flux == maximum_filter1d(flux, 7, axis=-1, mode="nearest"))
+                  & (flux > local + delta * 10.0 * mad)
+                  & (flux >= rel_floor * flux.max(axis=-1, keepdims=True)) & (flux > 0))
     if f0 is not None and n_frames > 6 and pitch_jump is not None:
         with np.errstate(invalid="ignore", divide="ignore"):
             midi = 69.0 + 12.0 * np.log2(np.where(f0 > 0, f0, np.nan) / 440.0)
-        median = _median3(np.pad(midi, 3, constant_values=np.nan))
-        before, after = median[:n_frames], median[3:n_frames + 3]
+        median = _median3(np.pad(midi, ((0, 0), (3, 3)), constant_values=np.nan))
+        before, after = median[:, :n_frames], median[:, 3:n_frames + 3]
         with np.errstate(invalid="ignore"):
             jump = np.abs(after - before) > pitch_jump  # False where a side is unvoiced
-        candidates.update(np.flatnonzero(jump & ~np.concatenate([[False], jump[:-1]])).tolist())
+        candidates[:, 0] |= jump[:, 0]
+        candidates[:, 1:] |= jump[:, 1:] & ~jump[:, :-1]  # the first frame of each jump
     if active is None:  # the frames within 60 dB of the loudest
-        energy = np.square(M, dtype=np.float64).sum(axis=0)
-        active = energy > energy.max() * 1e-6
-    sounding = np.flatnonzero(active)
-    candidates.add(int(sounding[0]) if sounding.size else 0)
+        energy = np.square(M, dtype=np.float64).sum(axis=-2)
+        active = energy > energy.max(axis=-1, keepdims=True) * 1e-6
+    candidates[np.arange(n_clips), np.argmax(active, axis=-1)] = True  # first sounding
     gap = max(1, int(round(wait * sr / hop_length)))
-    onsets: list[int] = []
-    for t in sorted(candidates):
-        if not onsets or t - onsets[-1] >= gap:
-            onsets.append(t)
-    return np.asarray(onsets, dtype=np.intp)
+    flags = np.zeros((n_clips, n_frames), dtype=bool)
+    for row, found in zip(flags, candidates, strict=True):
+        last = -gap
+        for t in np.flatnonzero(found).tolist():
+            if t - last >= gap:
+                row[t] = True
+                last = t
+    return flags
 
 
 def frames_since_onset(onsets: np.ndarray) -> np.ndarray:
@@ -170,12 +226,26 @@ def frames_since_onset(onsets: np.ndarray) -> np.ndarray:
 
 
 def _rms_db(y: np.ndarray, frame: int, hop: int) -> np.ndarray:
-    """RMS level in dB re the clip's peak frame, every ``hop`` samples, floored at -80."""
-    c = np.concatenate([[0.0], np.cumsum(np.square(y, dtype=np.float64))])
-    centres = np.arange(0, max(len(y), 1), hop)
-    lo = np.clip(centres - frame // 2, 0, len(y))
-    hi = np.clip(centres + frame // 2, 0, len(y))
-    level = 10.0 * np.log10(np.maximum((c[hi] - c[lo]) / frame, 1e-30))
+    """RMS level in dB re the clip's peak frame, every ``hop`` samples, floored at -80.
+
+    The frame centred on sample ``k * hop`` spans ``[k * hop - frame // 2, k * hop +
+    frame // 2)``, cut at the clip's ends (its energy is still divided by ``frame``).
+    """
+    n = len(y)
+    half = frame // 2
+    if half == hop and n:  # each frame is two hop blocks: sum the blocks once
+        samples = np.asarray(y, dtype=np.float64)
+        whole = n // hop * hop
+        blocks = samples[:whole].reshape(-1, hop)
+        energy = np.einsum("ij,ij->i", blocks, blocks)
+        if whole < n:  # the last, partial block
+            energy = np.append(energy, samples[whole:] @ samples[whole:])
+        energy[1:] += energy[:-1].copy()
+    else:
+        c = np.concatenate([[0.0], np.cumsum(np.square(y, dtype=np.float64))])
+        centres = np.arange(0, max(n, 1), hop)
+        energy = c[np.clip(centres + half, 0, n)] - c[np.clip(centres - half, 0, n)]
+    level = 10.0 * np.log10(np.maximum(energy / frame, 1e-30))
     return np.maximum(level - level.max(), _FLOOR_DB)
 
 
@@ -256,10 +326,10 @@ def _one_note(level, onset, end, span, pre, frame_rate):
     reach = low + int(np.argmax(level[low:peak + 1] >= level[peak] - 3.0))
     log_attack = np.log10(max((reach - low) / frame_rate, 1e-3))
     stop = min(peak + span, end, n)
-    if stop - peak >= 4:
-        t = np.arange(stop - peak) / frame_rate
-        tc = t - t.mean()
-        slope = float(tc @ (level[peak:stop] - level[peak:stop].mean()) / (tc @ tc))
+    if stop - peak >= 4:  # least squares on frames centred on their mean, then per second
+        decay = level[peak:stop]
+        k = np.arange(len(decay)) - (len(decay) - 1) / 2.0
+        slope = float(k @ (decay - decay.mean()) / (k @ k)) * frame_rate
     else:
         slope = 0.0
     levels = []

@@ -46,17 +46,29 @@ class _TrackPlan:
         first = np.clip(np.ceil(edges / df).astype(np.intp), 0, self.n_read)
         self.starts = np.minimum(first[:-1], self.n_read - 1)
         self.empty = np.flatnonzero(np.diff(first) == 0)
-        # np.maximum.reduceat along the bins of a (bins, frames) array runs across the
-        # memory layout; a row copy per one-bin cell and a row-wise max per wider cell
-        # gives the same values about four times faster
+        # The maximum of a cell of L >= 2 bins is that of two overlapping runs of 2**q
+        # bins (q = floor(log2 L)), one from each end, read in a table of running
+        # maxima over 2**q bins built by doubling: a few whole-array operations
+        # instead of one small reduction per cell. Each table starts at the first bin
+        # its own and its successors' cells read (the wide cells lie high up).
         ends = np.append(self.starts[1:], self.n_read)
-        narrow = ends - self.starts <= 1
-        self.copied = np.flatnonzero(narrow & (np.diff(first) > 0))
-        self.wide = [(int(j), int(self.starts[j]), int(ends[j]))
-                     for j in np.flatnonzero(~narrow)]
+        length = ends - self.starts
+        self.copied = np.flatnonzero((length == 1) & (np.diff(first) > 0))
+        wide = np.flatnonzero(length > 1)
+        level = np.floor(np.log2(length[wide])).astype(np.intp)
+        self.levels = []  # (first bin, cells, left and right run of each) for q = 1, 2, ...
+        for q in range(int(level.max(initial=0)), 0, -1):
+            cells = wide[level == q]
+            base = int(self.starts[cells].min(initial=self.n_read))
+            if self.levels:
+                base = min(base, self.levels[0][0])
+            self.levels.insert(0, (base, cells, self.starts[cells] - base,
+                                   ends[cells] - 2 ** q - base))
         position = grid[self.empty] / df
         self.below = np.clip(np.floor(position).astype(np.intp), 0, self.n_read - 2)
         self.frac = np.clip(position - self.below, 0.0, 1.0).astype(np.float32)[:, None]
+        self.n_low = int(max(self.starts[self.copied].max(initial=-1) + 1,
+                             self.below.max(initial=-1) + 2))
         n_cand = int(np.floor(bpo * np.log2(fmax / fmin))) + 1
         cand = bpo + np.arange(n_cand, dtype=np.float64)
         rows, cols, vals = [], [], []
@@ -78,6 +90,7 @@ class _TrackPlan:
                                (np.concatenate(rows), np.concatenate(cols))),
                               shape=(n_cand, n_grid))
         self.comb.sum_duplicates()
+        self.comb.eliminate_zeros()  # the second node of a harmonic on a grid point
         # the salience of an ideal harmonic spectrum (every harmonic at the frame's peak)
         self.norm = norm.astype(np.float32)[:, None]
         self.candidates = fmin * 2.0 ** (np.arange(n_cand) / bpo)
@@ -129,35 +142,42 @@ def shs_salience(S: np.ndarray, *, sr: float, n_fft: int, fmin: float = 27.5,
     S = np.asarray(S)
     plan = _track_plan(S.shape[0], float(sr / n_fft), float(fmin), float(fmax),
                        float(band_limit))
-    return _salience(_compressed(S[None], plan.n_read), plan), plan.candidates
+    return _salience(S, plan), plan.candidates
 
 
-def _compressed(stack: np.ndarray, n_read: int) -> np.ndarray:
-    """``sqrt(S / frame peak)`` of the bins read, frames of all clips side by side.
+def _salience(S: np.ndarray, plan: _TrackPlan) -> np.ndarray:
+    """The salience of every candidate in every frame of a spectrum or a stack of them.
 
-    ``stack`` is (n_clips, n_bins, n_frames); the result (n_read, n_clips * n_frames),
-    float32, clip after clip -- written in one pass per clip, without first copying
-    the stack into that layout.
+    ``S`` is (n_bins, n_frames) or (n_clips, n_bins, n_frames) magnitudes, ``n_bins >=
+    n_read``; the result (n_candidates, n_clips * n_frames), clip after clip. The
+    salience reads the compressed spectrum ``sqrt(S / frame peak)``; the compression
+    is monotonic, so the maximum of a cell's compressed bins is exactly the compressed
+    maximum of its bins: only the grid's cells (and the few bins the narrow cells
+    interpolate) are compressed, not every bin.
     """
-    n_clips, _, n_frames = stack.shape
-    X = np.empty((n_read, n_clips * n_frames), dtype=np.float32)
-    for c in range(n_clips):
-        read = X[:, c * n_frames:(c + 1) * n_frames]
-        np.copyto(read, stack[c, :n_read], casting="same_kind")
-        peak = read.max(axis=0)
-        np.divide(read, np.maximum(peak, 1e-20), out=read)
-        np.sqrt(read, out=read)  # compressed, relative to the frame's peak
-    return X
-
-
-def _salience(X: np.ndarray, plan: _TrackPlan) -> np.ndarray:
-    """The salience of every candidate in every column of a compressed spectrum ``X``."""
-    pooled = np.empty((plan.starts.size, X.shape[1]), dtype=np.float32)
-    pooled[plan.copied] = X[plan.starts[plan.copied]]
-    for cell, start, end in plan.wide:
-        np.max(X[start:end], axis=0, out=pooled[cell])
-    if plan.empty.size:
-        pooled[plan.empty] = X[plan.below] * (1 - plan.frac) + X[plan.below + 1] * plan.frac
+    stack = S if S.ndim == 3 else S[None]
+    read = stack[:, :plan.n_read].astype(np.float32, copy=False)
+    n_clips, _, n_frames = read.shape
+    # (cells, clips, frames): the columns of the result, clip after clip, once reshaped
+    pooled = np.zeros((plan.starts.size, n_clips, n_frames), dtype=np.float32)
+    # the bins the one-bin and the narrower cells read, in that layout
+    low = np.empty((plan.n_low, n_clips, n_frames), dtype=np.float32)
+    np.copyto(low, read[:, :plan.n_low].transpose(1, 0, 2))
+    peak = np.maximum(read.max(axis=1), 1e-20)
+    np.divide(low, peak, out=low)
+    np.sqrt(low, out=low)
+    run, base = read, 0
+    for q, (start, cells, left, right) in enumerate(plan.levels, start=1):
+        shift, half = start - base, 2 ** (q - 1)
+        run, base = np.maximum(run[:, shift:run.shape[1] - half], run[:, shift + half:]), start
+        maxima = np.maximum(run[:, left], run[:, right])
+        np.divide(maxima, peak[:, None], out=maxima)
+        np.sqrt(maxima, out=maxima)
+        pooled[cells] = maxima.transpose(1, 0, 2)
+    pooled[plan.copied] = low[plan.starts[plan.copied]]
+    frac = plan.frac[:, None]
+    pooled[plan.empty] = low[plan.below] * (1 - frac) + low[plan.below + 1] * frac
+    pooled = pooled.reshape(plan.starts.size, n_clips * n_frames)
     # +-1 grid point tolerance: a running maximum over three cells (edges repeated)
     widened = pooled.copy()
     np.maximum(widened[1:], pooled[:-1], out=widened[1:])
@@ -169,7 +189,7 @@ def _salience(X: np.ndarray, plan: _TrackPlan) -> np.ndarray:
 
 def f0_track(S: np.ndarray, *, sr: float, n_fft: int, fmin: float = 27.5, fmax: float = 2200.0,
              band_limit: float = 8000.0, active_db: float = 40.0, min_voicing: float = 0.25,
-             smooth: int = 3) -> np.ndarray:
+             smooth: int = 3, energy: np.ndarray | None = None) -> np.ndarray:
     r"""f0 and voicing of every frame of one or more clips.
 
     The f0 of a frame is the candidate of highest :func:`shs_salience`, refined by a
@@ -198,6 +218,10 @@ def f0_track(S: np.ndarray, *, sr: float, n_fft: int, fmin: float = 27.5, fmax: 
         Frames whose voicing is below this are unvoiced.
     smooth : int, default=3
         Length in frames of the running median of the log-f0 (1: none).
+    energy : ndarray of shape (n_frames,) or (n_clips, n_frames), optional
+        The energy of each frame in the bins at or below ``band_limit`` (the sum of
+        their squared magnitudes, as :class:`sktimbre.frontend.FrameEnergy` computes
+        it), if already at hand; computed from ``S`` otherwise.
 
     Returns
     -------
@@ -227,7 +251,7 @@ def f0_track(S: np.ndarray, *, sr: float, n_fft: int, fmin: float = 27.5, fmax: 
     stack = S[None] if single else S
     n_clips, n_bins, n_frames = stack.shape
     plan = _track_plan(n_bins, float(sr / n_fft), float(fmin), float(fmax), float(band_limit))
-    salience, candidates = _salience(_compressed(stack, plan.n_read), plan), plan.candidates
+    salience, candidates = _salience(stack, plan), plan.candidates
     best = salience.argmax(axis=0)
     cols = np.arange(salience.shape[1])
     voicing = salience[best, cols]
@@ -244,8 +268,10 @@ def f0_track(S: np.ndarray, *, sr: float, n_fft: int, fmin: float = 27.5, fmax: 
         from scipy.ndimage import median_filter
 
         log_f0 = median_filter(log_f0, size=(1, smooth), mode="nearest")
-    read = stack[:, :plan.n_read]
-    energy = np.einsum("cft,cft->ct", read, read, dtype=np.float64)
+    if energy is None:
+        read = stack[:, :plan.n_read]
+        energy = np.einsum("cft,cft->ct", read, read, dtype=np.float64)
+    energy = np.asarray(energy).reshape(n_clips, n_frames)
     loud = energy > energy.max(axis=1, keepdims=True) * 10.0 ** (-active_db / 10.0)
     voiced = loud & (voicing >= min_voicing)
     track = np.stack([np.where(voiced, 2.0 ** log_f0, np.nan), voicing], axis=1)

@@ -45,7 +45,8 @@ _FLATNESS_FLOOR = 1e-5
 _DEGENERATE_SPREAD = 1e-9
 
 
-def spectral_shape(S, freqs, *, rolloff_percent=0.95, log_frequency=False) -> np.ndarray:
+def spectral_shape(S, freqs, *, rolloff_percent=0.95, log_frequency=False,
+                   floor=None) -> np.ndarray:
     r"""Compute the ten Timbre-Toolbox spectral shape descriptors of each frame.
 
     All descriptors are computed on the **magnitude** (amplitude) spectrum
@@ -121,6 +122,13 @@ def spectral_shape(S, freqs, *, rolloff_percent=0.95, log_frequency=False) -> np
         behave better when pooled over frames or compared across notes. Bins
         with :math:`f_k = 0` (DC) are placed at the lowest positive frequency in
         ``freqs``. Slope (per Hz) and decrease (per bin) are unchanged.
+    floor : np.ndarray [shape=(n_frames,) or (n_clips, n_frames)], optional
+        The lowest magnitude of each frame: smaller magnitudes are raised to it
+        before the descriptors, e.g. ``floor_db`` dB below the frame's peak as
+        :func:`sktimbre._dsp.silence.floor_relative` does (the peak of the whole
+        spectrum, of which ``S`` may be a band). Applied to the normalised copy
+        this function makes anyway, so it costs no copy of ``S``. ``None``
+        (default) reads the magnitudes as they are.
 
     Returns
     -------
@@ -226,9 +234,18 @@ def spectral_shape(S, freqs, *, rolloff_percent=0.95, log_frequency=False) -> np
         return out
 
     # Scale every frame to a maximum of 1: gain invariance and no under/overflow.
+    # X is the one float64 copy of S: every step below reads it or works in place.
+    if floor is not None:
+        floor = np.broadcast_to(np.asarray(floor, dtype=np.float64), peak.shape)
+        if not np.all(np.isfinite(floor)) or np.any(floor < 0):
+            raise ValueError("floor must be finite and non-negative")
+        peak = np.maximum(peak, floor)  # the peak of the floored frame
     active = peak > 0
-    X = S.astype(np.float64)  # always a copy: divided in place
-    X /= np.where(active, peak, 1.0)[..., None, :]
+    X = np.empty(S.shape, dtype=np.float64)
+    np.divide(S, np.where(active, peak, 1.0)[..., None, :], out=X)
+    if floor is not None:
+        np.maximum(X, np.where(active, floor / np.where(active, peak, 1.0), 0.0)[..., None, :],
+                   out=X)
 
     if log_frequency:
         positive = freqs[freqs > 0]
@@ -268,25 +285,23 @@ def spectral_shape(S, freqs, *, rolloff_percent=0.95, log_frequency=False) -> np
     decrease = np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
 
     # --- roll-off on the energy a_k^2
-    energy = np.square(X)
-    k_roll, energy_total = _rolloff_bins(energy, rho)
+    k_roll, energy_total = _rolloff_bins(X, rho)
     rolloff = axis[k_roll]
-    norm = np.sqrt(energy_total)  # L2 norm of each frame, for the flux
-
-    # --- flatness and crest (X has maximum 1 in active frames)
-    floored = np.maximum(X, _FLATNESS_FLOOR, out=energy)  # reuses the energy buffer
-    mean_log = _sum_of_logs(floored) / n_bins
-    del energy, floored
-    safe_mean = np.where(active, total / n_bins, 1.0)
-    flatness = np.minimum(np.exp(mean_log) / safe_mean, 1.0)
-    crest = 1.0 / safe_mean
+    norm = np.where(active, np.sqrt(energy_total), 1.0)  # L2 norm of each frame
 
     # --- flux (spectral variation): 1 - cosine similarity of successive frames
-    norm = np.where(active, norm, 1.0)
     dot = np.einsum("...kt,...kt->...t", X[..., 1:], X[..., :-1])
     cos = dot / (norm[..., 1:] * norm[..., :-1])
     flux = np.zeros(lead + (n_frames,))
     flux[..., 1:] = np.where(active[..., :-1], np.clip(1.0 - cos, 0.0, 1.0), 1.0)
+
+    # --- flatness and crest (X has maximum 1 in active frames); X is floored last,
+    # in place, as nothing else reads it any more
+    np.maximum(X, _FLATNESS_FLOOR, out=X)
+    mean_log = _sum_of_logs(X) / n_bins
+    safe_mean = np.where(active, total / n_bins, 1.0)
+    flatness = np.minimum(np.exp(mean_log) / safe_mean, 1.0)
+    crest = 1.0 / safe_mean
 
     rows = (centroid, spread, skewness, kurtosis, slope, decrease, rolloff, flatness, crest, flux)
     for i, row in enumerate(rows):
@@ -320,36 +335,37 @@ def _linear_rows(a, freqs):
     return rows
 
 
-def _rolloff_bins(energy, rho):
-    """Roll-off bin of each frame of ``energy`` (..., K, T), and each frame's total.
+def _rolloff_bins(X, rho):
+    """Roll-off bin of each frame of magnitudes ``X`` (..., K, T), and each frame's energy.
 
-    The bin is the number of bins whose cumulative energy is below ``rho`` times
-    the total (capped at ``K - 1``). A cumulative sum along the bins of the whole
-    stack is slow (it runs across the memory layout): block sums locate the block
-    where the threshold is crossed, and only that block is summed bin by bin.
+    The bin is the number of bins whose cumulative energy ``X**2`` is below ``rho``
+    times the total (capped at ``K - 1``). A cumulative sum along the bins of the
+    whole stack is slow (it runs across the memory layout), and so is a squared copy
+    of it: block sums of squares locate the block where the threshold is crossed,
+    and only that block is squared and summed bin by bin.
     """
-    n_bins = energy.shape[-2]
+    n_bins = X.shape[-2]
     if rho >= 1.0:  # the last bin with energy (exactly, whatever the rounding of sums)
-        nonzero = energy > 0
+        nonzero = X > 0
         last = n_bins - 1 - np.argmax(nonzero[..., ::-1, :], axis=-2)
-        return np.where(nonzero.any(axis=-2), last, 0), energy.sum(axis=-2)
+        return np.where(nonzero.any(axis=-2), last, 0), _sum_of_squares(X)
     block = max(int(np.sqrt(n_bins)), 1)
     n_blocks = n_bins // block
     if n_blocks < 2:
-        cumulative = np.cumsum(energy, axis=-2)
+        cumulative = np.cumsum(np.square(X), axis=-2)
         total = cumulative[..., -1, :]
         k = (cumulative < rho * total[..., None, :]).sum(axis=-2)
         return np.minimum(k, n_bins - 1), total
-    shape = energy.shape[:-2] + (n_blocks, block, energy.shape[-1])
-    sums = energy[..., : n_blocks * block, :].reshape(shape).sum(axis=-2)  # (..., nb, T)
+    shape = X.shape[:-2] + (n_blocks, block, X.shape[-1])
+    sums = _sum_of_squares(X[..., : n_blocks * block, :].reshape(shape))  # (..., nb, T)
     coarse = np.cumsum(sums, axis=-2)
-    total = coarse[..., -1, :] + energy[..., n_blocks * block :, :].sum(axis=-2)
+    total = coarse[..., -1, :] + _sum_of_squares(X[..., n_blocks * block :, :])
     threshold = rho * total
     b = (coarse < threshold[..., None, :]).sum(axis=-2)  # block of the crossing (nb: tail)
     before = np.take_along_axis(coarse, np.maximum(b - 1, 0)[..., None, :], axis=-2)[..., 0, :]
     before = np.where(b > 0, before, 0.0)
     rows = b[..., None, :] * block + np.arange(block)[:, None]  # (..., block, T)
-    fine = np.take_along_axis(energy, np.minimum(rows, n_bins - 1), axis=-2)
+    fine = np.square(np.take_along_axis(X, np.minimum(rows, n_bins - 1), axis=-2))
     fine[rows >= n_bins] = np.inf  # past the last bin: never below the threshold
     fine[..., 0, :] += before
     np.cumsum(fine, axis=-2, out=fine)
@@ -357,6 +373,11 @@ def _rolloff_bins(energy, rho):
     # The coarse sums put the crossing inside block b; rounding must not push it out.
     within = np.where(b < n_blocks, np.minimum(within, block - 1), within)
     return np.minimum(b * block + within, n_bins - 1), total
+
+
+def _sum_of_squares(X):
+    """``np.square(X).sum(axis=-2)``, without the squared copy."""
+    return np.einsum("...kt,...kt->...t", X, X)
 
 
 # Bins multiplied together before one logarithm: values in [1e-5, 1] keep a product

@@ -47,7 +47,9 @@ def _sounding_bounds(y: np.ndarray, top_db: float, frame_length: int) -> tuple[i
     n = len(y)
     frame = min(frame_length, n)
     hop = max(1, frame // 4)
-    starts = np.unique(np.append(np.arange(0, n - frame + 1, hop), n - frame))
+    starts = np.arange(0, n - frame + 1, hop)
+    if starts[-1] != n - frame:  # a last frame flush with the end of the clip
+        starts = np.append(starts, n - frame)
     power = _frame_power(y, starts, frame, hop)
     peak = power.max(initial=0.0)
     if peak <= 0:

@@ -20,7 +20,6 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from .._dsp.onsets import frames_since_onset
-from .._dsp.silence import floor_relative
 from .._sklearn_compat import Interval, StrOptions, check_feature_names_in, fit_context
 from ..frontend import (
     STFT,
@@ -436,13 +435,20 @@ class FrameDescriptorFamily(DescriptorFamily):
             mask = early if mask is None else mask & early
         return pool_frames(frames, self.pooling, mask=mask)
 
-    def _band(self, S: np.ndarray, sr: float) -> np.ndarray:
-        """The rows of ``S`` at or below ``band_limit``, floored ``floor_db`` below each
-        frame's peak, for the families that have these parameters."""
+    def _band_rows(self, S: np.ndarray, sr: float) -> np.ndarray:
+        """The rows of ``S`` at or below ``band_limit`` (a view), for the families that
+        have that parameter."""
         limit = getattr(self, "band_limit", None)
         if limit is not None:
             S = S[..., :band_limit_rows(self.n_fft, sr, limit), :]
-        return floor_relative(S, getattr(self, "floor_db", None))
+        return S
+
+    def _frame_floor(self, S: np.ndarray) -> np.ndarray | None:
+        """``floor_db`` below each frame's peak, as :func:`~sktimbre._dsp.silence.floor_relative`
+        floors (``None`` without ``floor_db``). Passed to the descriptors, which floor
+        what they read instead of a copy of ``S``."""
+        floor_db = getattr(self, "floor_db", None)
+        return None if floor_db is None else S.max(axis=-2) * 10.0 ** (-floor_db / 20.0)
 
     def _feature_names(self) -> list[str]:
         return pooled_feature_names(self._descriptor_names(), self.pooling)

@@ -116,6 +116,7 @@ class SpectralContrast(FrameDescriptorFamily):
             )
 
     def _frames(self, S, sr):
-        return spectral_contrast(self._band(S, sr), sr=sr, n_fft=self.n_fft, fmin=self.fmin,
+        S = self._band_rows(S, sr)
+        return spectral_contrast(S, sr=sr, n_fft=self.n_fft, fmin=self.fmin,
                                  n_bands=self.n_bands, quantile=self.quantile,
-                                 linear=self.linear)
+                                 linear=self.linear, floor=self._frame_floor(S))

@@ -220,8 +220,8 @@ class NoteEnvelope(DescriptorFamily):
         -------
         rows : ndarray of shape (n_clips, n_features_out)
         """
-        rows = []
-        for clip, flags in zip(y, onsets, strict=True):
+        by_count: dict[int, list] = {}  # clips with as many notes are pooled as one stack
+        for i, (clip, flags) in enumerate(zip(y, onsets, strict=True)):
             # an STFT frame's flux compares it with the previous one: the onset lies between
             starts = np.maximum(np.flatnonzero(flags) * self.hop_length - self.hop_length // 2,
                                 0)
@@ -229,5 +229,9 @@ class NoteEnvelope(DescriptorFamily):
                                   pre_onset=self.pre_onset, min_note=self.min_note,
                                   frame_length=self.frame_length,
                                   hop_length=max(1, self.frame_length // 2))
-            rows.append(pool_frames(notes.T, self.pooling))
-        return np.asarray(rows)
+            by_count.setdefault(len(notes), []).append((i, notes.T))
+        rows = np.empty((len(y), len(self._descriptor_names())))
+        for group in by_count.values():
+            index, notes = zip(*group, strict=True)
+            rows[list(index)] = pool_frames(np.stack(notes), self.pooling)
+        return rows

@@ -434,8 +434,8 @@ class NoteHarmonics(_TrackHarmonics):
         rows : ndarray of shape (n_clips, n_features_out)
         """
         min_frames = self.min_note * sr / self.hop_length
-        rows = []
-        for e, flags in zip(energies, onsets, strict=True):
+        columns, owner = [], []
+        for i, (e, flags) in enumerate(zip(energies, onsets, strict=True)):
             energy, in_band, total, bands = self._split(e)
             n_frames = e.shape[-1]
             starts = np.flatnonzero(flags)
@@ -443,18 +443,20 @@ class NoteHarmonics(_TrackHarmonics):
             notes = [(a, b) for a, b in zip(starts, ends, strict=True) if b - a >= min_frames]
             if not notes:
                 notes = [(int(starts[0]) if starts.size else 0, n_frames)]
-            columns = [self._note_energies(energy, in_band, total, bands, a, b)
-                       for a, b in notes]
-            columns = [c for c in columns if c is not None] or [
+            found = [self._note_energies(energy, in_band, total, bands, a, b) for a, b in notes]
+            found = [c for c in found if c is not None] or [
                 (np.zeros(self.n_harmonics), np.ones(self.n_harmonics, bool), 0.0,
                  np.zeros(self.n_bands))]  # no harmonic energy anywhere: a flat spectrum
-            D = harmonic_descriptors_from_energies(
-                np.stack([c[0] for c in columns], axis=1), np.stack([c[1] for c in columns],
-                                                                    axis=1),
-                np.array([c[2] for c in columns]), np.stack([c[3] for c in columns], axis=1),
-                floor_db=self.floor_db)
-            rows.append(pool_frames(D, self.pooling))
-        return np.asarray(rows)
+            columns += found
+            owner += [i] * len(found)
+        # every note is described on its own: the notes of all clips in one call
+        D = harmonic_descriptors_from_energies(
+            np.stack([c[0] for c in columns], axis=1), np.stack([c[1] for c in columns], axis=1),
+            np.array([c[2] for c in columns]), np.stack([c[3] for c in columns], axis=1),
+            floor_db=self.floor_db)
+        bounds = np.searchsorted(owner, np.arange(len(energies) + 1))
+        return np.asarray([pool_frames(D[:, a:b], self.pooling)
+                           for a, b in zip(bounds[:-1], bounds[1:], strict=True)])
 
     def _note_energies(self, energy, in_band, total, bands, start, stop):
         """Energies summed over a note's sustained frames (None without harmonic energy)."""

@@ -112,9 +112,10 @@ class SpectralShape(FrameDescriptorFamily):
         return [f"shape_{name}" for name in SHAPE_FEATURE_NAMES]
 
     def _frames(self, S, sr):
-        S = self._band(S, sr)
+        S = self._band_rows(S, sr)
         freqs = np.fft.rfftfreq(self.n_fft, d=1.0 / sr)[: S.shape[-2]]  # the band read
         low = int(np.searchsorted(freqs, self.fmin))
+        floor = self._frame_floor(S)  # relative to the whole band's peak, below fmin too
         S, freqs = S[..., low:, :], freqs[low:]
         return spectral_shape(S, freqs, rolloff_percent=self.rolloff_percent,
-                              log_frequency=self.log_frequency)
+                              log_frequency=self.log_frequency, floor=floor)

@@ -272,10 +272,8 @@ class MelSpectrogram(Analysis):
         if self.floor_db is not None:
             top = sr / 2 if self.fmax is None else min(self.fmax, sr / 2)
             n_read = int(np.floor(top * self.stft.n_fft / sr)) + 1
-            S = S[..., :n_read, :]  # the filters above fmax are zero: the peak of the band read
-            S = np.concatenate([floor_relative(S, self.floor_db),
-                                np.zeros(S.shape[:-2] + (1 + self.stft.n_fft // 2 - n_read,
-                                                         S.shape[-1]), S.dtype)], axis=-2)
+            # the filters above fmax are zero: the peak of the band read, and only it
+            S = floor_relative(S[..., :n_read, :], self.floor_db)
         return mel_power(S, sr, self.stft.n_fft, self.n_mels, self.fmin, self.fmax)
 
 
@@ -358,12 +356,11 @@ class F0Track(Analysis):
     Examples
     --------
     >>> import numpy as np
-    >>> from sktimbre.frontend import F0Track
+    >>> from sktimbre.frontend import ClipBatch, F0Track, analysis_groups
     >>> t = np.arange(22050) / 22050
     >>> y = sum(np.sin(2 * np.pi * k * 330.0 * t) / k for k in range(1, 8))
-    >>> track = F0Track()
-    >>> f0 = track.compute((track.stft.compute((y[None],), 22050),), 22050)[0, 0]
-    >>> round(float(np.nanmedian(f0)))
+    >>> [(idx, track)] = analysis_groups(ClipBatch([y], sr=22050), F0Track())
+    >>> round(float(np.nanmedian(track[0, 0])))
     330
     """
 
@@ -375,7 +372,9 @@ class F0Track(Analysis):
     min_voicing: float = 0.25
 
     def requires(self):
-        return (self.stft,)
+        # the band's frame energies decide which frames are loud enough to be voiced:
+        # the frame families' active_db reads the same ones, computed once
+        return (self.stft, FrameEnergy(self.stft, self.band_limit))
 
     def nbytes(self, n_samples):
         # the compressed band and its log-frequency pooling while computing, then 2 rows
@@ -385,17 +384,17 @@ class F0Track(Analysis):
     def compute(self, inputs, sr):
         from .._dsp.pitch import f0_track
 
-        (S,) = inputs
+        S, energy = inputs
         return f0_track(S, sr=sr, n_fft=self.stft.n_fft, fmin=self.fmin, fmax=self.fmax,
                         band_limit=self.band_limit, active_db=self.active_db,
-                        min_voicing=self.min_voicing)
+                        min_voicing=self.min_voicing, energy=energy)
 
 
 @dataclass(frozen=True)
 class Onsets(Analysis):
     """The frames at which notes begin: spectral-flux peaks and f0 changes.
 
-    :func:`sktimbre._dsp.onsets.detect_onsets` on the square root of a band-limited
+    :func:`sktimbre._dsp.onsets.onset_flags` on the square root of a band-limited
     mel spectrogram (the flux) and on an :class:`F0Track` (legato notes). Bool,
     shape ``(n_frames,)`` per clip; the first sounding frame is always an onset.
 
@@ -442,18 +441,14 @@ class Onsets(Analysis):
         return 8 * self.mel.n_mels * frames
 
     def compute(self, inputs, sr):
-        from .._dsp.onsets import detect_onsets
+        from .._dsp.onsets import onset_flags
 
         M = inputs[0]
-        f0 = inputs[1][:, 0] if self.f0 is not None else [None] * len(M)
+        f0 = inputs[1][:, 0] if self.f0 is not None else None
         energy = M.sum(axis=-2, dtype=np.float64)  # mel power per frame
-        out = np.zeros((len(M), M.shape[-1]), dtype=bool)
-        for row, m, e, track in zip(out, M, energy, f0, strict=True):
-            active = e > e.max() * 10.0 ** (-self.active_db / 10.0)
-            row[detect_onsets(np.sqrt(m), sr=sr, hop_length=self.mel.stft.hop_length,
-                              f0=track, active=active, wait=self.min_gap,
-                              pitch_jump=self.pitch_jump)] = True
-        return out
+        active = energy > energy.max(axis=-1, keepdims=True) * 10.0 ** (-self.active_db / 10.0)
+        return onset_flags(np.sqrt(M), sr=sr, hop_length=self.mel.stft.hop_length, f0=f0,
+                           active=active, wait=self.min_gap, pitch_jump=self.pitch_jump)
 
 
 @dataclass(frozen=True)
@@ -531,7 +526,7 @@ class HarmonicEnergies(Analysis):
 
     def nbytes(self, n_samples):
         frames = stft_frame_count(n_samples, self.track.stft.n_fft, self.track.stft.hop_length)
-        # the float64 power of the band read and its cumulative sum, per block of frames
+        # the float64 cumulative power of the band read, per block of frames (a bound)
         return 8 * (2 * self.n_harmonics + 1 + self.n_bands) * frames + 16 * 744 * min(frames,
                                                                                        2048)
 

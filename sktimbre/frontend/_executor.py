@@ -160,11 +160,14 @@ def declared_analyses(families: Sequence) -> list[Analysis]:
 
 def _refuse_oversized(batch: ClipBatch, families: Sequence) -> None:
     """Refuse, before computing anything, the clips whose analyses would not fit the budget."""
-    analyses = declared_analyses(families)
+    pending = [a for a in declared_analyses(families) if a not in batch._computed]
+    needs: dict[int, int] = {}  # bytes by clip length: many clips share one
     for i, clip in enumerate(batch.clips):
         if clip is None:
             continue
-        need = sum(a.nbytes(len(clip)) for a in analyses if a not in batch._computed)
+        if len(clip) not in needs:
+            needs[len(clip)] = sum(a.nbytes(len(clip)) for a in pending)
+        need = needs[len(clip)]
         if need > ANALYSIS_BUDGET:
             batch.refuse(i, (
                 f"analysing it would take {need / 2**30:.1f} GiB, above the "
@@ -254,9 +257,11 @@ def _source_groups(batch: ClipBatch, analysis: Analysis) -> list[np.ndarray]:
 
 def _padded_stack(batch: ClipBatch, indices) -> np.ndarray:
     length = max(len(batch.clips[i]) for i in indices)
-    out = np.zeros((len(indices), length), dtype=np.float32)
+    out = np.empty((len(indices), length), dtype=np.float32)  # only the padding is zeroed
     for row, i in zip(out, indices, strict=True):
-        row[: len(batch.clips[i])] = batch.clips[i]
+        n = len(batch.clips[i])
+        row[:n] = batch.clips[i]
+        row[n:] = 0.0
     return out
 
 
