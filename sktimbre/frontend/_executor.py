@@ -246,13 +246,19 @@ def iter_inputs(batch: ClipBatch, analyses: Mapping) -> Iterator[tuple[np.ndarra
 
 
 def _source_groups(batch: ClipBatch, analysis: Analysis) -> list[np.ndarray]:
-    """Valid clips grouped by the analysis' group key, in stacks of at most 16."""
+    """Valid clips grouped by the analysis' group key, in stacks of at most 16.
+
+    A group of more is split into stacks of nearly equal sizes (19 clips: 10 and 9,
+    not 16 and 3): every analysis and family call has a fixed cost, which clips alone
+    in their stack pay in full (300 notes take 1.7x as long one by one as in stacks
+    of 4 or more).
+    """
     by_key: dict = {}
     for i, clip in enumerate(batch.clips):
         if clip is not None:
             by_key.setdefault(analysis.group_key(len(clip)), []).append(i)
-    return [np.asarray(idx[i:i + _STACK]) for idx in by_key.values()
-            for i in range(0, len(idx), _STACK)]
+    return [np.asarray(part) for idx in by_key.values()
+            for part in np.array_split(idx, -(-len(idx) // _STACK))]
 
 
 def _padded_stack(batch: ClipBatch, indices) -> np.ndarray:
@@ -283,11 +289,18 @@ def _extract_stream(stream: ClipStream, families: list) -> Extraction:
 
 
 def _chunk_bounds(n: int, batch_size: int, n_jobs) -> list[tuple[int, int]]:
+    """``[start, stop)`` of chunks of at most ``batch_size`` items, of nearly equal sizes.
+
+    Equal sizes rather than a short last chunk: clips are stacked within a chunk, and a
+    chunk of a few clips stacks badly.
+    """
     size = batch_size
     if n_jobs not in (None, 1):  # enough chunks to keep every worker busy
         workers = n_jobs if n_jobs > 0 else 8
         size = max(1, min(size, -(-n // (4 * workers))))
-    return [(a, min(a + size, n)) for a in range(0, n, size)]
+    n_chunks = -(-n // size)
+    bounds = [n * k // n_chunks for k in range(n_chunks + 1)] if n_chunks else [0]
+    return list(zip(bounds[:-1], bounds[1:]))
 
 
 def _stream_rows(items: list, settings: DecodeSettings, families: list, n_jobs,
