@@ -309,3 +309,26 @@ def test_a_clip_whose_analyses_would_not_fit_is_refused_before_any_is_computed(t
                              [family])
     assert [f.index for f in failures] == [1] and np.isnan(rows[0][1]).all()
     assert np.isfinite(rows[0][0]).all()
+
+
+@pytest.mark.parametrize("n, batch_size, n_jobs", [(0, 256, None), (1, 256, None),
+                                                   (300, 256, None), (512, 256, None),
+                                                   (513, 256, None), (900, 256, 2)])
+def test_chunks_cover_the_items_in_nearly_equal_sizes(n, batch_size, n_jobs):
+    from sktimbre.frontend._executor import _chunk_bounds
+
+    bounds = _chunk_bounds(n, batch_size, n_jobs)
+    sizes = [b - a for a, b in bounds]
+    assert [a for a, _ in bounds[1:]] == [b for _, b in bounds[:-1]]  # contiguous
+    assert sum(sizes) == n and (not bounds or bounds[0][0] == 0)
+    assert all(0 < s <= batch_size for s in sizes)
+    assert not sizes or max(sizes) - min(sizes) <= 1  # no short last chunk
+
+
+def test_stacks_of_one_length_are_split_evenly():
+    from sktimbre.frontend import STFT
+    from sktimbre.frontend._executor import _source_groups
+
+    batch = ClipBatch([np.zeros(SR)] * 19 + [np.zeros(SR // 2)], sr=SR)
+    sizes = sorted(len(g) for g in _source_groups(batch, STFT()))
+    assert sizes == [1, 9, 10]  # not 16 and 3

@@ -300,7 +300,7 @@ def _chunk_bounds(n: int, batch_size: int, n_jobs) -> list[tuple[int, int]]:
         size = max(1, min(size, -(-n // (4 * workers))))
     n_chunks = -(-n // size)
     bounds = [n * k // n_chunks for k in range(n_chunks + 1)] if n_chunks else [0]
-    return list(zip(bounds[:-1], bounds[1:]))
+    return list(zip(bounds[:-1], bounds[1:], strict=True))
 
 
 def _stream_rows(items: list, settings: DecodeSettings, families: list, n_jobs,
