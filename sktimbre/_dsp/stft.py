@@ -59,8 +59,8 @@ def stft_magnitude(stack: np.ndarray, n_fft: int, hop_length: int, window="hann"
     """Magnitude STFT of equal-length clips, as ``abs(librosa.stft(...))``, in float32.
 
     Centred frames (``n_fft // 2`` zeros padded at both ends, librosa's default
-    ``pad_mode="constant"``) on a strided view, the window built once per setting,
-    clip by clip so the working set stays in cache. Clips shorter than ``n_fft``
+    ``pad_mode="constant"``) on a strided view of one padded buffer, the window built
+    once per setting, clip by clip so the working set stays in cache. Clips shorter than ``n_fft``
     are zero-padded to ``n_fft`` first. Like librosa, the windowed frames of
     analyses shorter than 4096 samples are transformed in float64: a float32 FFT
     would be faster, but its rounding noise (~1e-7 of a frame's level) shifts the
@@ -111,11 +111,12 @@ def stft_magnitude(stack: np.ndarray, n_fft: int, hop_length: int, window="hann"
     from scipy.fft import rfft
 
     stack = np.asarray(stack, dtype=np.float32)
-    if stack.shape[-1] < n_fft:  # librosa warns and misbehaves on clips shorter than n_fft
-        stack = np.pad(stack, ((0, 0), (0, n_fft - stack.shape[-1])))
+    n_clips, n_samples = stack.shape
     pad = n_fft // 2
-    padded = np.pad(stack, ((0, 0), (pad, pad)))
-    frames = np.lib.stride_tricks.sliding_window_view(padded, n_fft, axis=-1)[:, ::hop_length]
+    # one centred, zero-padded clip at a time in one buffer (clips shorter than n_fft
+    # are padded to n_fft first: librosa warns and misbehaves on them)
+    padded = np.zeros(max(n_samples, n_fft) + 2 * pad, dtype=np.float32)
+    frames = np.lib.stride_tricks.sliding_window_view(padded, n_fft)[::hop_length]
     if precision is None:
         precision = np.float32 if n_fft >= _FLOAT32_FFT_FROM else np.float64
     elif precision in ("float32", "float64"):
@@ -123,12 +124,14 @@ def stft_magnitude(stack: np.ndarray, n_fft: int, hop_length: int, window="hann"
     else:
         raise ValueError(f"precision must be None, 'float32' or 'float64', got {precision!r}")
     w = _window(window, n_fft).astype(precision, copy=False)
-    out = np.empty((len(stack), n_fft // 2 + 1, frames.shape[1]), dtype=np.float32)
-    # One windowed-frames buffer for the whole stack (fresh megabyte-sized arrays
-    # cost page faults), and the magnitude written straight into the output.
-    windowed = np.empty(frames.shape[1:], dtype=precision)
-    for i, clip_frames in enumerate(frames):
-        np.multiply(clip_frames, w, out=windowed)
+    out = np.empty((n_clips, n_fft // 2 + 1, len(frames)), dtype=np.float32)
+    # One padded-clip and one windowed-frames buffer for the whole stack (fresh
+    # megabyte-sized arrays cost page faults), the magnitude written straight into
+    # the output.
+    windowed = np.empty(frames.shape, dtype=precision)
+    for i, clip in enumerate(stack):
+        padded[pad:pad + n_samples] = clip
+        np.multiply(frames, w, out=windowed)
         np.abs(rfft(windowed, axis=-1, overwrite_x=True).T, out=out[i])
     return out
 

@@ -262,6 +262,8 @@ def _source_groups(batch: ClipBatch, analysis: Analysis) -> list[np.ndarray]:
 
 
 def _padded_stack(batch: ClipBatch, indices) -> np.ndarray:
+    if len(indices) == 1:  # a clip alone: itself, not a copy (analyses only read it)
+        return np.asarray(batch.clips[indices[0]], dtype=np.float32)[None]
     length = max(len(batch.clips[i]) for i in indices)
     out = np.empty((len(indices), length), dtype=np.float32)  # only the padding is zeroed
     for row, i in zip(out, indices, strict=True):
