@@ -250,8 +250,7 @@ def _source_groups(batch: ClipBatch, analysis: Analysis) -> list[np.ndarray]:
 
     A group of more is split into stacks of nearly equal sizes (19 clips: 10 and 9,
     not 16 and 3): every analysis and family call has a fixed cost, which clips alone
-    in their stack pay in full (300 notes take 1.7x as long one by one as in stacks
-    of 4 or more).
+    in their stack pay in full.
     """
     by_key: dict = {}
     for i, clip in enumerate(batch.clips):
