@@ -179,3 +179,21 @@ def test_grid_benchmark_reports_extraction_passes(libraries, capsys):
                                "--skip-uncached"]) == 0
     out = capsys.readouterr().out
     assert "| projection grid, 12 candidates, cache=True |" in out
+
+
+def test_exactness_benchmark_finds_a_moved_column(libraries, tmp_path, capsys):
+    import numpy as np
+
+    exactness = _load("exactness")
+    reference = str(tmp_path / "ref.npz")
+    args = [libraries[0], "--n-clips", "5"]
+    assert exactness.main(["save", reference, *args]) == 0
+    assert exactness.main(["compare", reference, *args]) == 0
+    assert "largest difference 0.00e+00" in capsys.readouterr().out
+    saved = dict(np.load(reference))
+    saved["rows"][:, 3] *= 1.001  # a change that moves one column
+    np.savez(reference, **saved)
+    assert exactness.main(["compare", reference, *args]) == 1
+    assert "1.0e-03" in capsys.readouterr().out
+    with pytest.raises(SystemExit):  # other clips than the saved ones
+        exactness.main(["compare", reference, libraries[0], "--n-clips", "4"])
