@@ -21,17 +21,17 @@ above changed what is computed. Exit status 1 if ``--max-relative`` is exceeded.
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 
 import numpy as np
 
 
 def _clips(folder: str, n_clips: int) -> list[str]:
-    with open(os.path.join(folder, "manifest.csv"), newline="") as f:
-        rows = list(csv.DictReader(f))
-    order = np.random.default_rng(0).permutation(len(rows))[:n_clips]
-    return [os.path.join(folder, rows[i]["path"]) for i in order]
+    from sktimbre.io import read_manifest
+
+    paths, _ = read_manifest(os.path.join(folder, "manifest.csv"))
+    order = np.random.default_rng(0).permutation(len(paths))[:n_clips]
+    return [paths[i] for i in order]
 
 
 def _outputs(paths: list[str]):
