@@ -119,7 +119,7 @@ def main(argv=None) -> int:
             best_total = min(best_total, total)
     print(f"Default embedder's features, {len(paths)} clips of {args.data_dir}, "
           f"threadpool_limits({args.threads}), best of {args.rounds} rounds "
-          f"(per step; the total is the best round's): {best_total:.2f} CPU s in all.\n")
+          f"(per step; the total is the best round's): {best_total:.3f} CPU s in all.\n")
     print("| step | CPU s | share |")
     print("|---|---|---|")
     for key, value in sorted(best.items(), key=lambda item: -item[1]):

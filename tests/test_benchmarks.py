@@ -161,9 +161,10 @@ def test_steps_benchmark_times_every_analysis_and_family_once(libraries, capsys)
     names = [name for name, _ in load_pretrained_embedder()[1].transformer_list]
     assert {f"family: {name}" for name in names} <= set(rows)
     assert {"analysis: STFT", "analysis: F0Track", "decoding and silence trimming"} <= set(rows)
-    # the steps are parts of the total, and the library is left as it was found
+    # the steps are parts of the total (each printed to 0.5 ms), and the library is
+    # left as it was found
     total = float(out.split(" CPU s in all")[0].rsplit(": ", 1)[1])
-    assert sum(rows.values()) <= total * 1.05
+    assert sum(rows.values()) <= total * 1.05 + 0.0005 * (len(rows) + 1)
     assert STFT.compute is compute
 
 
