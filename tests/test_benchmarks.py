@@ -114,7 +114,9 @@ def test_speed_benchmark_reports_ratios(libraries, capsys):
     rows = [line for line in out.splitlines() if line.startswith("| default union")]
     # CPU and wall time, and both ratios against the reference
     cpu, wall, _, vs_cpu, vs_wall = [c.strip() for c in rows[0].split("|")[2:-1]]
-    assert float(cpu) > 0 and float(wall) > 0 and vs_cpu.endswith("x") and vs_wall.endswith("x")
+    # (to 10 ms: the six short clips may take less than 5 ms)
+    assert float(cpu) >= 0 and float(wall) >= 0
+    assert float(vs_cpu.rstrip("x")) > 1 and float(vs_wall.rstrip("x")) > 1
     assert "| family: harmonic_frames |" in out and "| family: notes |" in out
     # the parallel wall-clock comparison, with the fixed cost of a one-clip call
     assert "| 1 |" in out and "| 16 |" in out
