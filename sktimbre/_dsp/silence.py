@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["trim_silence", "trim_leading_silence", "active_frames", "floor_relative"]
+__all__ = ["trim_silence", "trim_leading_silence", "active_frames", "floor_relative",
+           "frame_floor"]
 
 
 def trim_silence(y: np.ndarray, *, top_db: float = 60.0, frame_length: int = 256) -> np.ndarray:
@@ -169,5 +170,32 @@ def floor_relative(S: np.ndarray, floor_db: float | None) -> np.ndarray:
     """
     if floor_db is None:
         return S
-    peak = S.max(axis=-2, keepdims=True)
-    return np.maximum(S, peak * S.dtype.type(10.0 ** (-floor_db / 20.0)))
+    return np.maximum(S, frame_floor(S, floor_db)[..., None, :])
+
+
+def frame_floor(S: np.ndarray, floor_db: float) -> np.ndarray:
+    """The level ``floor_db`` dB below each frame's peak: what :func:`floor_relative`
+    raises the magnitudes to.
+
+    Descriptors that select a few magnitudes (spectral contrast) or copy the frames
+    anyway (spectral shape) take this floor instead of a floored copy of ``S``.
+
+    Parameters
+    ----------
+    S : ndarray of shape (..., n_bins, n_frames)
+        Magnitude spectrogram(s).
+    floor_db : float
+        dB below each frame's largest magnitude.
+
+    Returns
+    -------
+    floor : ndarray of shape (..., n_frames), the dtype of ``S``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktimbre._dsp.silence import frame_floor
+    >>> frame_floor(np.array([[1.0, 10.0], [0.5, 0.0]]), 20.0).tolist()
+    [0.1, 1.0]
+    """
+    return S.max(axis=-2) * S.dtype.type(10.0 ** (-floor_db / 20.0))

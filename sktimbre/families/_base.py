@@ -20,6 +20,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from .._dsp.onsets import frames_since_onset
+from .._dsp.silence import frame_floor
 from .._sklearn_compat import Interval, StrOptions, check_feature_names_in, fit_context
 from ..frontend import (
     STFT,
@@ -448,7 +449,7 @@ class FrameDescriptorFamily(DescriptorFamily):
         floors (``None`` without ``floor_db``). Passed to the descriptors, which floor
         what they read instead of a copy of ``S``."""
         floor_db = getattr(self, "floor_db", None)
-        return None if floor_db is None else S.max(axis=-2) * 10.0 ** (-floor_db / 20.0)
+        return None if floor_db is None else frame_floor(S, floor_db)
 
     def _feature_names(self) -> list[str]:
         return pooled_feature_names(self._descriptor_names(), self.pooling)
